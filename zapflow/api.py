@@ -1,0 +1,57 @@
+"""The HTTP application: wiring only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import FileResponse
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from zapflow import __version__
+from zapflow.audit.endpoints import router as audit_router
+from zapflow.auth.endpoints import router as auth_router
+from zapflow.config import Settings
+from zapflow.db.engine import create_sessionmaker
+from zapflow.health.endpoints import router as health_router
+from zapflow.users.endpoints import router as users_router
+from zapflow.web.context import RequestContextMiddleware
+from zapflow.web.error_handlers import install_error_handlers
+from zapflow.web.ratelimit import limit_by_ip
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings, engine: AsyncEngine) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="Zapflow",
+        version=__version__,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+
+    v1 = APIRouter(prefix="/api/v1", dependencies=[Depends(limit_by_ip)])
+    for router in (auth_router, users_router, audit_router):
+        v1.include_router(router)
+    app.include_router(v1)
+    app.include_router(health_router)
+
+    @app.get("/", include_in_schema=False)
+    async def login_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "login.html")
+
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    return app

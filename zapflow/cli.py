@@ -1,0 +1,191 @@
+"""The `zapflow` command: wiring only."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from zapflow.api import create_app
+from zapflow.bootstrap import Runtime, prepare
+from zapflow.config import Settings
+from zapflow.db.engine import create_sessionmaker, resolve_database_url, transaction
+from zapflow.db.migrate import upgrade_to_head
+from zapflow.errors import ZapflowError
+from zapflow.logging import configure_logging
+from zapflow.models import Role
+from zapflow.users import repository as users_repository
+from zapflow.users import service as users_service
+from zapflow.users.schemas import UserCreateIn
+from zapflow.worker.process import Worker
+
+app = typer.Typer(no_args_is_help=True, help="Zapflow: self-hosted WhatsApp campaign manager.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+users_app = typer.Typer(no_args_is_help=True, help="User accounts.")
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+
+HostOption = Annotated[str | None, typer.Option(help="Address to listen on")]
+PortOption = Annotated[int | None, typer.Option(help="Port to listen on")]
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:
+        typer.echo(f"Configuração inválida / invalid configuration:\n{exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _server(runtime: Runtime, host: str | None, port: int | None) -> uvicorn.Server:
+    settings = runtime.settings
+    config = uvicorn.Config(
+        create_app(settings, runtime.engine),
+        host=host or settings.host,
+        port=port or settings.port,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.worker_shutdown_grace_seconds),
+    )
+    return uvicorn.Server(config)
+
+
+@app.command()
+def run(host: HostOption = None, port: PortOption = None) -> None:
+    """API and worker in one process: the small install, and `make run`."""
+
+    async def main() -> None:
+        runtime = await prepare(_settings())
+        server = _server(runtime, host, port)
+        worker = Worker(runtime.settings, runtime.engine)
+        worker_task = asyncio.create_task(worker.run())
+        try:
+            await server.serve()  # returns on SIGINT / SIGTERM
+        finally:
+            worker.stop.set()
+            await worker_task
+            await runtime.engine.dispose()
+
+    asyncio.run(main())
+
+
+@app.command()
+def api(host: HostOption = None, port: PortOption = None) -> None:
+    """The HTTP API and dashboard. Stateless: run as many as you like behind NGINX."""
+
+    async def main() -> None:
+        runtime = await prepare(_settings())
+        await _server(runtime, host, port).serve()
+
+    asyncio.run(main())
+
+
+@app.command()
+def worker() -> None:
+    """The background worker: WhatsApp connections, dispatch, periodic jobs."""
+
+    async def main() -> None:
+        runtime = await prepare(_settings())
+        process = Worker(runtime.settings, runtime.engine)
+        process.install_signal_handlers()
+        try:
+            await process.run()
+        finally:
+            await runtime.engine.dispose()
+
+    asyncio.run(main())
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the schema to the newest revision (safe while other processes start)."""
+    settings = _settings()
+    configure_logging(settings)
+    upgrade_to_head(resolve_database_url(settings))
+    typer.echo("database at head")
+
+
+@users_app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(prompt=True)],
+    name: Annotated[str, typer.Option(prompt=True)] = "Admin",
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="ZAPFLOW_NEW_PASSWORD",
+            help="Prompted when not given",
+        ),
+    ] = "",
+) -> None:
+    """Create an administrator account."""
+    _create_user(email, name, password, Role.admin)
+
+
+@users_app.command("create")
+def create_user(
+    email: Annotated[str, typer.Option(prompt=True)],
+    name: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, envvar="ZAPFLOW_NEW_PASSWORD"
+        ),
+    ] = "",
+) -> None:
+    """Create an operator account."""
+    _create_user(email, name, password, Role.operator)
+
+
+def _create_user(email: str, name: str, password: str, role: Role) -> None:
+    try:
+        data = UserCreateIn(email=email, name=name, password=password, role=role)
+    except ValueError as exc:
+        typer.echo(f"Dados inválidos / invalid input:\n{exc}", err=True)
+        raise typer.Exit(2) from exc
+
+    async def main() -> None:
+        runtime = await prepare(_settings())
+        try:
+            async with transaction(create_sessionmaker(runtime.engine)) as session:
+                user = await users_service.create_user(session, data)
+            typer.echo(f"created {user.role.value} {user.email} (id {user.id})")
+        finally:
+            await runtime.engine.dispose()
+
+    try:
+        asyncio.run(main())
+    except ZapflowError as exc:
+        typer.echo(exc.detail("pt-BR"), err=True)
+        raise typer.Exit(1) from exc
+
+
+@users_app.command("list")
+def list_users() -> None:
+    """List accounts."""
+
+    async def main() -> None:
+        runtime = await prepare(_settings())
+        try:
+            async with transaction(create_sessionmaker(runtime.engine)) as session:
+                for user in await users_repository.list_users(session):
+                    state = "active" if user.is_active else "disabled"
+                    typer.echo(f"{user.id}\t{user.email}\t{user.role.value}\t{state}")
+        finally:
+            await runtime.engine.dispose()
+
+    asyncio.run(main())
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

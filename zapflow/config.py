@@ -1,0 +1,132 @@
+"""Settings, read from the environment and `.env` (see `.env.example` for every variable)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "change-me", "changeme", "change-me-to-a-long-random-string", "secret", "please-change"}
+)
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+    test = "test"
+
+
+class Settings(BaseSettings):
+    """Every knob of Zapflow. Names are the environment variables, with the `ZAPFLOW_` prefix
+    except for `DATABASE_URL`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ZAPFLOW_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Environment = Environment.development
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    data_dir: Path = Path(user_data_dir("zapflow", appauthor=False))
+    secret_key: SecretStr | None = None
+
+    host: str = "127.0.0.1"
+    # Addresses whose X-Forwarded-For is believed (the NGINX in front of Zapflow).
+    forwarded_allow_ips: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "INFO"
+    log_format: str = Field(default="auto", pattern="^(auto|json|console)$")
+
+    admin_email: str | None = None
+    admin_password: SecretStr | None = None
+
+    cookie_secure: bool | None = None
+    session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+
+    login_max_failures: int = Field(default=5, ge=1)
+    login_ip_max_failures: int = Field(default=30, ge=1)
+    login_lockout_seconds: int = Field(default=900, ge=1)
+
+    api_rate_limit_per_minute: int = Field(default=600, ge=1)
+    api_ip_rate_limit_per_minute: int = Field(default=1200, ge=1)
+
+    run_migrations_on_start: bool = True
+    worker_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    worker_shutdown_grace_seconds: float = Field(default=10.0, gt=0)
+    default_whatsapp_engine: str = Field(default="simulator", pattern="^(simulator|baileys)$")
+    default_timezone: str = "America/Sao_Paulo"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return upper
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL (Zapflow runs on PostgreSQL only)")
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_real_secret(self) -> Settings:
+        if self.env is Environment.production:
+            secret = self.secret_key.get_secret_value() if self.secret_key else ""
+            if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    "ZAPFLOW_SECRET_KEY must be set to a random string of at least "
+                    f"{MIN_SECRET_LENGTH} characters in production "
+                    "(generate one: python -c "
+                    "'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.production
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.cookie_secure if self.cookie_secure is not None else self.is_production
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or in development a local one generated once in the data dir."""
+        if self.secret_key is not None and self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
+        return _local_secret_key(self.data_dir)
+
+
+def _local_secret_key(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    tmp = data_dir / f".secret_key.{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    # link() fails if the file exists: when two processes start at once, one key wins, complete.
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

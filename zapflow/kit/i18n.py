@@ -1,0 +1,162 @@
+"""A small message catalogue: pt-BR first, English second. Keys are stable; texts are for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_LOCALE = "pt-BR"
+LOCALES = ("pt-BR", "en")
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "auth.invalid_credentials": {
+        "pt-BR": "E-mail ou senha incorretos.",
+        "en": "Wrong e-mail or password.",
+    },
+    "auth.locked": {
+        "pt-BR": "Muitas tentativas de login. Tente de novo em {retry_after} segundos.",
+        "en": "Too many login attempts. Try again in {retry_after} seconds.",
+    },
+    "auth.required": {
+        "pt-BR": "Faça login ou envie uma chave de API (cabeçalho Authorization: Bearer).",
+        "en": "Log in, or send an API key (Authorization: Bearer header).",
+    },
+    "auth.invalid_api_key": {
+        "pt-BR": "Chave de API inválida, revogada ou expirada.",
+        "en": "The API key is invalid, revoked or expired.",
+    },
+    "auth.session_expired": {
+        "pt-BR": "Sua sessão expirou. Faça login de novo.",
+        "en": "Your session has expired. Please log in again.",
+    },
+    "auth.csrf": {
+        "pt-BR": "Falta o cabeçalho X-CSRF-Token, ou ele não confere. Recarregue a página.",
+        "en": "The X-CSRF-Token header is missing or wrong. Reload the page.",
+    },
+    "auth.admin_only": {
+        "pt-BR": "Só um administrador pode fazer isso.",
+        "en": "Only an administrator can do this.",
+    },
+    "auth.inactive": {
+        "pt-BR": "Esta conta está desativada.",
+        "en": "This account is disabled.",
+    },
+    "auth.wrong_current_password": {
+        "pt-BR": "A senha atual não confere.",
+        "en": "The current password is wrong.",
+    },
+    "rate_limit.exceeded": {
+        "pt-BR": "Muitas requisições. Tente de novo em {retry_after} segundos.",
+        "en": "Too many requests. Try again in {retry_after} seconds.",
+    },
+    "users.email_taken": {
+        "pt-BR": "Já existe um usuário com o e-mail {email}.",
+        "en": "A user with the e-mail {email} already exists.",
+    },
+    "users.cannot_demote_self": {
+        "pt-BR": "Você não pode tirar o seu próprio papel de administrador nem se desativar.",
+        "en": "You cannot remove your own administrator role or disable yourself.",
+    },
+    "not_found": {
+        "pt-BR": "{resource} não encontrado.",
+        "en": "{resource} not found.",
+    },
+    "resource.api_key": {"pt-BR": "Chave de API", "en": "API key"},
+    "resource.user": {"pt-BR": "Usuário", "en": "User"},
+    "resource.audit_entry": {"pt-BR": "Registro de auditoria", "en": "Audit entry"},
+    "http.not_found": {
+        "pt-BR": "Endereço não encontrado.",
+        "en": "No such address.",
+    },
+    "http.method_not_allowed": {
+        "pt-BR": "Método não permitido neste endereço.",
+        "en": "Method not allowed at this address.",
+    },
+    "http.error": {"pt-BR": "A requisição não pôde ser atendida.", "en": "The request failed."},
+    "validation.invalid_json": {
+        "pt-BR": "O corpo da requisição não é um JSON válido ({message}).",
+        "en": "The request body is not valid JSON ({message}).",
+    },
+    "validation.failed": {
+        "pt-BR": "Dados inválidos: {problems}",
+        "en": "Invalid data: {problems}",
+    },
+    "server.error": {
+        "pt-BR": "Erro interno. Informe o código {request_id} ao suporte.",
+        "en": "Internal error. Give the code {request_id} to support.",
+    },
+    "db.unavailable": {
+        "pt-BR": "O banco de dados está indisponível no momento. Tente de novo em instantes.",
+        "en": "The database is unavailable right now. Try again shortly.",
+    },
+}
+
+_VALIDATION_TEXTS: dict[str, dict[str, str]] = {
+    "missing": {"pt-BR": "campo obrigatório", "en": "field required"},
+    "extra_forbidden": {"pt-BR": "campo desconhecido", "en": "unknown field"},
+    "string_type": {"pt-BR": "deve ser um texto", "en": "must be a string"},
+    "int_parsing": {"pt-BR": "deve ser um número inteiro", "en": "must be an integer"},
+    "int_type": {"pt-BR": "deve ser um número inteiro", "en": "must be an integer"},
+    "bool_parsing": {"pt-BR": "deve ser true ou false", "en": "must be true or false"},
+    "bool_type": {"pt-BR": "deve ser true ou false", "en": "must be true or false"},
+    "string_too_short": {
+        "pt-BR": "muito curto (mínimo {min_length})",
+        "en": "too short (at least {min_length})",
+    },
+    "string_too_long": {
+        "pt-BR": "muito longo (máximo {max_length})",
+        "en": "too long (at most {max_length})",
+    },
+    "value_error": {"pt-BR": "{message}", "en": "{message}"},
+    "enum": {"pt-BR": "deve ser um de: {expected}", "en": "must be one of: {expected}"},
+    "literal_error": {"pt-BR": "deve ser um de: {expected}", "en": "must be one of: {expected}"},
+    "model_attributes_type": {"pt-BR": "deve ser um objeto JSON", "en": "must be a JSON object"},
+    "dict_type": {"pt-BR": "deve ser um objeto JSON", "en": "must be a JSON object"},
+}
+
+
+def pick_locale(accept_language: str | None) -> str:
+    """The first supported language in an Accept-Language header; pt-BR when none matches."""
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("pt"):
+            return "pt-BR"
+        if tag.startswith("en"):
+            return "en"
+    return DEFAULT_LOCALE
+
+
+def translate(key: str, locale: str, **params: Any) -> str:
+    texts = CATALOGUE.get(key)
+    if texts is None:
+        return key
+    template = texts.get(locale) or texts[DEFAULT_LOCALE]
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template
+
+
+def error_location(error: dict[str, Any]) -> str:
+    return ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+
+
+def describe_validation_problem(error: dict[str, Any], locale: str) -> str:
+    """What is wrong with one field, in the caller's language (`campo obrigatório`)."""
+    context = dict(error.get("ctx") or {})
+    context["message"] = str(context.get("error") or error.get("msg", ""))
+    texts = _VALIDATION_TEXTS.get(str(error.get("type")))
+    if texts is None:
+        text = str(error.get("msg", ""))
+    else:
+        try:
+            text = (texts.get(locale) or texts[DEFAULT_LOCALE]).format(**context)
+        except (KeyError, IndexError):
+            text = str(error.get("msg", ""))
+    return text
+
+
+def describe_validation_error(error: dict[str, Any], locale: str) -> str:
+    """One pydantic error as `campo 'email': campo obrigatório`."""
+    location, text = error_location(error), describe_validation_problem(error, locale)
+    label = "campo" if locale == "pt-BR" else "field"
+    return f"{label} '{location}': {text}" if location else text

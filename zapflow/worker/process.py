@@ -1,0 +1,135 @@
+"""The long-running worker: a stop event, supervised side tasks, a heartbeat row, and a
+bounded grace period on shutdown. Later issues add WhatsApp leases and the dispatcher here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from zapflow import __version__
+from zapflow.config import Settings
+from zapflow.logging import get_logger
+from zapflow.worker.housekeeping import purge_expired_rows
+
+log = get_logger(__name__)
+
+HOUSEKEEPING_INTERVAL_SECONDS = 60.0
+MAX_RESTART_BACKOFF_SECONDS = 30.0
+
+_UPSERT_HEARTBEAT = text(
+    """
+    INSERT INTO workers (id, hostname, pid, version, started_at, heartbeat_at)
+    VALUES (:id, :hostname, :pid, :version, now(), now())
+    ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), stopped_at = NULL
+    """
+)
+_MARK_STOPPED = text("UPDATE workers SET stopped_at = now(), heartbeat_at = now() WHERE id = :id")
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Worker:
+    settings: Settings
+    engine: AsyncEngine
+    worker_id: str = field(default_factory=new_worker_id)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    heartbeats: int = 0
+
+    async def run(self) -> None:
+        """Run until `stop` is set, then give side tasks the grace period and cancel the rest."""
+        log.info("worker_started", worker_id=self.worker_id)
+        tasks = [
+            asyncio.create_task(self._supervise("heartbeat", self._heartbeat_loop)),
+            asyncio.create_task(self._supervise("housekeeping", self._housekeeping_loop)),
+        ]
+        await self.stop.wait()
+        log.info("worker_stopping", worker_id=self.worker_id)
+        _done, pending = await asyncio.wait(
+            tasks, timeout=self.settings.worker_shutdown_grace_seconds
+        )
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        await self._mark_stopped()
+        log.info("worker_stopped", worker_id=self.worker_id)
+
+    def install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._on_signal, sig)
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        if self.stop.is_set():
+            log.warning("worker_forced_exit", signal=sig.name)
+            os._exit(1)  # a second signal means "now", as operators expect
+        log.info("worker_signal", signal=sig.name)
+        self.stop.set()
+
+    async def _supervise(self, name: str, loop_fn: Callable[[], Awaitable[None]]) -> None:
+        """Keep a side task alive: if it crashes, log and restart it with backoff."""
+        backoff = 1.0
+        while not self.stop.is_set():
+            try:
+                await loop_fn()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("side_task_crashed", task=name, restart_in=backoff)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, MAX_RESTART_BACKOFF_SECONDS)
+
+    async def _heartbeat_loop(self) -> None:
+        interval = self.settings.worker_heartbeat_seconds
+        while not self.stop.is_set():
+            try:
+                await asyncio.wait_for(self._beat(), timeout=interval * 2)
+                self.heartbeats += 1
+            except (TimeoutError, OSError, Exception) as exc:  # the database may be down: retry
+                log.warning("heartbeat_failed", error=type(exc).__name__)
+            await self._sleep(interval)
+
+    async def _beat(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                _UPSERT_HEARTBEAT,
+                {
+                    "id": self.worker_id,
+                    "hostname": socket.gethostname()[:255],
+                    "pid": os.getpid(),
+                    "version": __version__,
+                },
+            )
+
+    async def _housekeeping_loop(self) -> None:
+        while not self.stop.is_set():
+            try:
+                await asyncio.wait_for(purge_expired_rows(self.engine), timeout=60)
+            except Exception as exc:
+                log.warning("housekeeping_failed", error=type(exc).__name__)
+            await self._sleep(HOUSEKEEPING_INTERVAL_SECONDS)
+
+    async def _mark_stopped(self) -> None:
+        try:
+            async with asyncio.timeout(5):
+                async with self.engine.begin() as conn:
+                    await conn.execute(_MARK_STOPPED, {"id": self.worker_id})
+        except Exception as exc:
+            log.warning("mark_stopped_failed", error=type(exc).__name__)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, but wake at once when the worker is asked to stop."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stop.wait(), timeout=seconds)
