@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 import typer
@@ -39,6 +42,30 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGTERM after shutting down, which would kill the process before the
+    worker half of `zapflow run` stops cleanly; we install our own handlers instead."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _on_stop_signals(*callbacks: Callable[[], None]) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda: [callback() for callback in callbacks])
+
+
+def _stop_server(server: uvicorn.Server) -> Callable[[], None]:
+    def stop() -> None:
+        if server.should_exit:
+            server.force_exit = True  # a second signal: stop waiting for open connections
+        server.should_exit = True
+
+    return stop
+
+
 def _server(runtime: Runtime, host: str | None, port: int | None) -> uvicorn.Server:
     settings = runtime.settings
     config = uvicorn.Config(
@@ -51,7 +78,7 @@ def _server(runtime: Runtime, host: str | None, port: int | None) -> uvicorn.Ser
         access_log=False,
         timeout_graceful_shutdown=int(settings.worker_shutdown_grace_seconds),
     )
-    return uvicorn.Server(config)
+    return _Server(config)
 
 
 @app.command()
@@ -62,9 +89,10 @@ def run(host: HostOption = None, port: PortOption = None) -> None:
         runtime = await prepare(_settings())
         server = _server(runtime, host, port)
         worker = Worker(runtime.settings, runtime.engine)
+        _on_stop_signals(_stop_server(server), worker.stop.set)
         worker_task = asyncio.create_task(worker.run())
         try:
-            await server.serve()  # returns on SIGINT / SIGTERM
+            await server.serve()  # returns once a signal sets should_exit
         finally:
             worker.stop.set()
             await worker_task
@@ -79,7 +107,9 @@ def api(host: HostOption = None, port: PortOption = None) -> None:
 
     async def main() -> None:
         runtime = await prepare(_settings())
-        await _server(runtime, host, port).serve()
+        server = _server(runtime, host, port)
+        _on_stop_signals(_stop_server(server))
+        await server.serve()
 
     asyncio.run(main())
 
