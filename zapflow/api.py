@@ -14,6 +14,7 @@ from zapflow import __version__
 from zapflow.audit.endpoints import router as audit_router
 from zapflow.auth.endpoints import router as auth_router
 from zapflow.config import Settings
+from zapflow.contacts.endpoints import router as contacts_router
 from zapflow.db.engine import create_sessionmaker
 from zapflow.health.endpoints import router as health_router
 from zapflow.users.endpoints import router as users_router
@@ -43,7 +44,7 @@ def create_app(settings: Settings, engine: AsyncEngine) -> FastAPI:
     app.state.sessionmaker = create_sessionmaker(engine)
 
     v1 = APIRouter(prefix="/api/v1", dependencies=[Depends(limit_by_ip)])
-    for router in (auth_router, users_router, audit_router):
+    for router in (auth_router, users_router, audit_router, contacts_router):
         v1.include_router(router)
     app.include_router(v1)
     app.include_router(health_router)

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     api_rate_limit_per_minute: int = Field(default=600, ge=1)
     api_ip_rate_limit_per_minute: int = Field(default=1200, ge=1)
 
+    max_import_mb: int = Field(default=100, ge=1, le=2048)
+    max_typed_numbers: int = Field(default=10_000, ge=1)
+
     run_migrations_on_start: bool = True
     worker_heartbeat_seconds: float = Field(default=5.0, gt=0)
     worker_shutdown_grace_seconds: float = Field(default=10.0, gt=0)

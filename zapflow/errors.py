@@ -57,6 +57,11 @@ class Conflict(ZapflowError):
     code = "conflict"
 
 
+class TooLarge(ZapflowError):
+    status_code = 413
+    code = "too_large"
+
+
 class TooManyRequests(ZapflowError):
     status_code = 429
     code = "too_many_requests"

@@ -63,6 +63,65 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "resource.api_key": {"pt-BR": "Chave de API", "en": "API key"},
     "resource.user": {"pt-BR": "Usuário", "en": "User"},
     "resource.audit_entry": {"pt-BR": "Registro de auditoria", "en": "Audit entry"},
+    "import.empty_file": {"pt-BR": "O arquivo está vazio.", "en": "The file is empty."},
+    "import.legacy_xls": {
+        "pt-BR": "Planilhas .xls antigas não são aceitas: salve como .xlsx ou CSV.",
+        "en": "Old .xls spreadsheets are not accepted: save as .xlsx or CSV.",
+    },
+    "import.binary_file": {
+        "pt-BR": "O arquivo não parece ser uma planilha ou CSV.",
+        "en": "The file does not look like a spreadsheet or CSV.",
+    },
+    "import.bad_encoding": {
+        "pt-BR": "O arquivo diz estar em {encoding}, mas tem bytes inválidos nessa codificação.",
+        "en": "The file claims to be {encoding} but holds bytes invalid in it.",
+    },
+    "import.bad_csv": {
+        "pt-BR": "CSV malformado na linha {line}: {problem}.",
+        "en": "Malformed CSV at line {line}: {problem}.",
+    },
+    "import.bad_xlsx": {
+        "pt-BR": "Não foi possível ler a planilha .xlsx (arquivo danificado?).",
+        "en": "The .xlsx spreadsheet could not be read (damaged file?).",
+    },
+    "import.no_phone_column": {
+        "pt-BR": "Nenhuma coluna de telefone encontrada. Colunas: {columns}. "
+        "Indique qual é o telefone no mapeamento de colunas.",
+        "en": "No phone column found. Columns: {columns}. Say which one is the phone in the "
+        "column mapping.",
+    },
+    "import.unknown_column": {
+        "pt-BR": "A coluna '{column}' indicada para {role} não existe. Colunas: {columns}.",
+        "en": "The column '{column}' given for {role} does not exist. Columns: {columns}.",
+    },
+    "import.too_large": {
+        "pt-BR": "Arquivo grande demais: o limite é {limit_mb} MB.",
+        "en": "File too large: the limit is {limit_mb} MB.",
+    },
+    "import.too_many_numbers": {
+        "pt-BR": "Texto longo demais: no máximo {limit} números por vez.",
+        "en": "Text too long: at most {limit} numbers at a time.",
+    },
+    "import.duplicate_of": {
+        "pt-BR": "mesmo telefone ({phone}) da linha {line}: dados unidos a ela",
+        "en": "same phone ({phone}) as line {line}: merged into it",
+    },
+    "resource.contact": {"pt-BR": "Contato", "en": "Contact"},
+    "resource.contact_list": {"pt-BR": "Lista", "en": "List"},
+    "resource.contact_import": {"pt-BR": "Importação", "en": "Import"},
+    "contacts.phone_taken": {
+        "pt-BR": "Já existe um contato com o telefone {phone}.",
+        "en": "A contact with the phone {phone} already exists.",
+    },
+    "contacts.list_name_taken": {
+        "pt-BR": "Já existe uma lista chamada '{name}'.",
+        "en": "A list named '{name}' already exists.",
+    },
+    "contacts.invalid_phone": {
+        "pt-BR": "Telefone '{raw}' inválido: {problem}.",
+        "en": "Invalid phone '{raw}': {problem}.",
+    },
+    "contacts.invalid_birth_date": {"pt-BR": "{problem}.", "en": "{problem}."},
     "http.not_found": {
         "pt-BR": "Endereço não encontrado.",
         "en": "No such address.",

@@ -24,6 +24,7 @@ from zapflow.models.contact import (
     ContactList,
     ContactListMember,
     ImportStatus,
+    RowOutcome,
 )
 from zapflow.models.group import Group, GroupMember, MemberStatus
 from zapflow.models.message import Message, MessageSource, MessageStatus, RecipientKind
@@ -76,6 +77,7 @@ __all__ = [
     "RateLimitBucket",
     "RecipientKind",
     "Role",
+    "RowOutcome",
     "SessionAuthKey",
     "SessionEvent",
     "SessionStatus",

@@ -110,17 +110,38 @@ class ContactImport(Base):
     rows_updated: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     rows_duplicate: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     rows_rejected: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    rows_unchanged: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    rows_warned: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    source: Mapped[str] = mapped_column(String(16), default="file", server_default="file")
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    delimiter: Mapped[str | None] = mapped_column(String(4))
+    columns: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
     finished_at: Mapped[datetime | None]
 
 
+class RowOutcome(StrEnum):
+    rejected = "rejected"
+    imported_without_birth_date = "imported_without_birth_date"
+    merged_duplicate = "merged_duplicate"
+
+
 class ContactImportRejection(Base):
+    """One row of an import's report: a row not imported, or imported with a field dropped."""
+
     __tablename__ = "contact_import_rejections"
 
     import_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("contact_imports.id", ondelete="CASCADE"), primary_key=True
     )
     line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Part of the key: one line may be both imported without its date and a merged duplicate.
+    outcome: Mapped[RowOutcome] = mapped_column(
+        enum_type(RowOutcome, "import_row_outcome"),
+        primary_key=True,
+        default=RowOutcome.rejected,
+        server_default=RowOutcome.rejected.value,
+    )
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
     reason: Mapped[str] = mapped_column(Text)
