@@ -24,6 +24,7 @@ from zapflow.config import Environment, Settings
 from zapflow.db.embedded import start_embedded_postgres
 from zapflow.db.engine import create_engine
 from zapflow.db.migrate import upgrade_to_head
+from zapflow.logging import configure_logging
 from zapflow.web.deps import get_db
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -39,6 +40,12 @@ def database_url(server_url: str, name: str) -> str:
 def admin_execute(server_url: str, sql: str) -> None:
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(sql)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def json_logging(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Log as production does (JSON lines), so tests see what operators will see."""
+    configure_logging(make_settings("postgresql://unused/none", tmp_path_factory.mktemp("log")))
 
 
 @pytest.fixture(scope="session")

@@ -6,14 +6,17 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
 
 from zapflow.api import create_app
+from zapflow.auth.principal import Principal
 from zapflow.bootstrap import Runtime, prepare
 from zapflow.config import Settings
+from zapflow.contacts import service as contacts_service
 from zapflow.db.engine import create_sessionmaker, resolve_database_url, transaction
 from zapflow.db.migrate import upgrade_to_head
 from zapflow.errors import ZapflowError
@@ -27,8 +30,10 @@ from zapflow.worker.process import Worker
 app = typer.Typer(no_args_is_help=True, help="Zapflow: self-hosted WhatsApp campaign manager.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 users_app = typer.Typer(no_args_is_help=True, help="User accounts.")
+contacts_app = typer.Typer(no_args_is_help=True, help="Contacts and lists.")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(contacts_app, name="contacts")
 
 HostOption = Annotated[str | None, typer.Option(help="Address to listen on")]
 PortOption = Annotated[int | None, typer.Option(help="Port to listen on")]
@@ -211,6 +216,65 @@ def list_users() -> None:
             await runtime.engine.dispose()
 
     asyncio.run(main())
+
+
+@contacts_app.command("import")
+def import_contacts(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    user: Annotated[str, typer.Option(help="E-mail of the owner of the contacts")],
+    list_name: Annotated[
+        str | None, typer.Option("--list", help="Add every contact to this list")
+    ] = None,
+    column: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Column override, e.g. --map phone=Celular --map birth_date=3"),
+    ] = None,
+    default_area_code: Annotated[
+        str | None, typer.Option(help="DDD for numbers without one")
+    ] = None,
+    report: Annotated[Path | None, typer.Option(help="Write the rows report (CSV) here")] = None,
+) -> None:
+    """Import a CSV/TSV/XLSX file of contacts, as the dashboard does."""
+    mapping = dict(item.split("=", 1) for item in column or [] if "=" in item)
+
+    async def main() -> int:
+        runtime = await prepare(_settings())
+        try:
+            async with transaction(create_sessionmaker(runtime.engine)) as session:
+                owner = await users_repository.find_by_email(session, user)
+                if owner is None:
+                    typer.echo(f"usuário não encontrado: {user}", err=True)
+                    return 1
+                principal = Principal(user=owner, via="api_key")
+                parsed = contacts_service.open_file(
+                    file.read_bytes(), mapping, default_area_code, "pt-BR"
+                )
+                contact_list = await contacts_service.resolve_list(
+                    session, principal, list_id=None, list_name=list_name
+                )
+                record, counts = await contacts_service.import_file(
+                    session, principal, parsed, filename=file.name, contact_list=contact_list
+                )
+                if report is not None:
+                    report.write_text(
+                        await contacts_service.report_csv(session, principal, record.id)
+                    )
+            typer.echo(
+                f"import {record.id}: read {counts.read}, imported {counts.imported}, "
+                f"updated {counts.updated}, unchanged {counts.unchanged}, "
+                f"duplicates {counts.duplicates}, rejected {counts.rejected}, "
+                f"imported without birth date {counts.warned}"
+            )
+            return 0
+        finally:
+            await runtime.engine.dispose()
+
+    try:
+        code = asyncio.run(main())
+    except ZapflowError as exc:
+        typer.echo(exc.detail("pt-BR"), err=True)
+        raise typer.Exit(1) from exc
+    raise typer.Exit(code)
 
 
 def main() -> None:

@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.contacts.helpers import create_contact, create_list
 from tests.helpers.users import create_api_key
 from zapflow.audit.service import AuditContext, record
-from zapflow.models import AuditLog, User
+from zapflow.models import AuditLog, ContactImport, ImportStatus, User
 
 Factory = Callable[[AsyncSession, User], Awaitable[int]]
 
@@ -44,6 +45,21 @@ async def _audit_entry(session: AsyncSession, owner: User) -> int:
     return int((await session.execute(stmt)).scalars().first() or 0)
 
 
+async def _contact(session: AsyncSession, owner: User) -> int:
+    return (await create_contact(session, owner, f"+55119{owner.id % 10**8:08d}")).id
+
+
+async def _contact_list(session: AsyncSession, owner: User) -> int:
+    return (await create_list(session, owner, f"Lista {owner.id}")).id
+
+
+async def _contact_import(session: AsyncSession, owner: User) -> int:
+    record = ContactImport(user_id=owner.id, filename="a.csv", status=ImportStatus.completed)
+    session.add(record)
+    await session.flush()
+    return record.id
+
+
 RESOURCES: list[OwnedResource] = [
     OwnedResource(
         "api_key",
@@ -56,5 +72,35 @@ RESOURCES: list[OwnedResource] = [
         _audit_entry,
         [("GET", "/api/v1/audit/{id}", None)],
         ["/api/v1/audit"],
+    ),
+    OwnedResource(
+        "contact",
+        _contact,
+        [
+            ("GET", "/api/v1/contacts/{id}", None),
+            ("PATCH", "/api/v1/contacts/{id}", {"name": "Invasor"}),
+            ("DELETE", "/api/v1/contacts/{id}", None),
+        ],
+    ),
+    OwnedResource(
+        "contact_list",
+        _contact_list,
+        [
+            ("GET", "/api/v1/lists/{id}", None),
+            ("PATCH", "/api/v1/lists/{id}", {"description": "invadida"}),
+            ("DELETE", "/api/v1/lists/{id}", None),
+            ("GET", "/api/v1/contacts?list_id={id}", None),
+            ("POST", "/api/v1/contacts/imports/text", {"text": "11987654321", "list_id": "{id}"}),
+        ],
+        ["/api/v1/lists"],
+    ),
+    OwnedResource(
+        "contact_import",
+        _contact_import,
+        [
+            ("GET", "/api/v1/contacts/imports/{id}", None),
+            ("GET", "/api/v1/contacts/imports/{id}/report.csv", None),
+        ],
+        ["/api/v1/contacts/imports"],
     ),
 ]

@@ -8,6 +8,14 @@ from tests.helpers.users import bearer, create_api_key, create_user
 from tests.tenancy.matrix import RESOURCES, OwnedResource
 from zapflow.models import Role
 
+
+def _fill(body: dict | None, resource_id: int) -> dict | None:
+    """Bodies may name the resource too (`{"list_id": "{id}"}`)."""
+    if body is None:
+        return None
+    return {k: resource_id if v == "{id}" else v for k, v in body.items()}
+
+
 CASES = [
     pytest.param(resource, endpoint, id=f"{resource.name}:{endpoint[0]} {endpoint[1]}")
     for resource in RESOURCES
@@ -26,15 +34,20 @@ async def test_other_user_gets_404(
     resource_id = await resource.create(db, owner)
     _key, intruder_key = await create_api_key(db, intruder)
     _key, owner_key = await create_api_key(db, owner)
-    method, template, body = endpoint
+    method, template, body_template = endpoint
     path = template.format(id=resource_id)
+    body = _fill(body_template, resource_id)
 
     response = await client.request(method, path, json=body, headers=bearer(intruder_key))
     assert response.status_code == 404, response.text
     assert response.json()["error"] == "not_found"
     # Same answer as for an id that does not exist at all: nothing to learn from it.
+    missing_id = 2**62
     missing = await client.request(
-        method, template.format(id=2**62), json=body, headers=bearer(intruder_key)
+        method,
+        template.format(id=missing_id),
+        json=_fill(body_template, missing_id),
+        headers=bearer(intruder_key),
     )
     assert missing.status_code == 404 and missing.json() == response.json()
     # The owner still reaches it, so the 404 was about ownership, not a broken endpoint.
@@ -65,7 +78,8 @@ async def test_admin_sees_every_owners_resource(
     owner, admin = await create_user(db), await create_user(db, role=Role.admin)
     resource_id = await resource.create(db, owner)
     _key, admin_key = await create_api_key(db, admin)
-    method, template, body = next(e for e in resource.endpoints if e[0] == "GET")
+    method, template, _body = next(e for e in resource.endpoints if e[0] == "GET")
+    body = None
     response = await client.request(
         method, template.format(id=resource_id), json=body, headers=bearer(admin_key)
     )

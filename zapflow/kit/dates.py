@@ -1,7 +1,8 @@
 """Birth dates as people type them, to `datetime.date`.
 
 Accepted: DD/MM/YYYY and D/M/YYYY (also with `.` or `-`), ISO YYYY-MM-DD (with an optional
-time, as Excel writes it), two-digit years, and Excel serial numbers (days since 1899-12-30).
+time, as Excel writes it), two-digit years, and Excel serial numbers (days since 1899-12-30;
+a number from 1900 to 2100 is taken for a bare year and refused, not read as a serial).
 
 Two-digit years: `YY` is 20YY unless that is in the future, then 19YY (in 2026, `26` is
 2026 and `27` is 1927): right for birth dates, which are never in the future.
@@ -21,6 +22,8 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:
 _SERIAL = re.compile(r"^\d{4,5}(?:\.0+)?$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _MIN_YEAR = 1900
+# "1990" alone is a year, not the Excel serial for 1905-06-12.
+_LOOKS_LIKE_A_YEAR = (1900, 2100)
 
 
 class DateProblem(StrEnum):
@@ -73,7 +76,9 @@ def parse_birth_date(raw: str, today: date) -> DateResult:
         year, month, day = (int(part) for part in match.groups())
         return _checked(year, month, day, today)
     if _SERIAL.match(text):
-        return _from_excel_serial(int(float(text)), today)
+        serial = int(float(text))
+        if not _LOOKS_LIKE_A_YEAR[0] <= serial <= _LOOKS_LIKE_A_YEAR[1]:
+            return _from_excel_serial(serial, today)
     return DateResult(None, DateProblem.unreadable)
 
 

@@ -11,6 +11,11 @@ async def email_exists(session: AsyncSession, email: str) -> bool:
     return (await session.execute(stmt)).first() is not None
 
 
+async def find_by_email(session: AsyncSession, email: str) -> User | None:
+    stmt = select(User).where(func.lower(User.email) == email.strip().lower())
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def get_user(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
