@@ -58,7 +58,9 @@ class ParsedFile:
         rows = self.table.rows()
         if plan.has_header:
             next(rows, None)
-        phone_at, name_at, date_at = plan.phone, plan.name, plan.birth_date
+        phone_at, name_at, date_at, extras = plan.phone, plan.name, plan.birth_date, plan.extras
+        # Birth dates repeat a lot (a million rows hold a few tens of thousands of dates).
+        date_cache: dict[str, dates.DateResult] = {}
         for line, cells in rows:
             width = len(cells)
             raw_phone = cells[phone_at] if phone_at < width else ""
@@ -73,16 +75,21 @@ class ParsedFile:
             )
             birth_date = None
             if date_at is not None and date_at < width and cells[date_at].strip():
-                parsed = dates.parse_birth_date(cells[date_at], today)
+                raw_date = cells[date_at]
+                parsed = date_cache.get(raw_date)
+                if parsed is None:
+                    parsed = date_cache[raw_date] = dates.parse_birth_date(raw_date, today)
                 if parsed.problem is not None:
                     reason = dates.describe(parsed.problem, cells[date_at], locale)
                     yield Problem(
                         line, Outcome.imported_without_birth_date, reason, _raw(plan, cells)
                     )
                 birth_date = parsed.value
-            attributes = {
-                key: cells[i].strip() for i, key in plan.extras if i < width and cells[i].strip()
-            }
+            attributes = (
+                {key: cells[i].strip() for i, key in extras if i < width and cells[i].strip()}
+                if extras
+                else {}
+            )
             yield Contact(line, phone.e164, name, birth_date, attributes)
 
 

@@ -14,7 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zapflow.audit import service as audit
 from zapflow.auth.principal import Principal
 from zapflow.contacts import repository
-from zapflow.contacts.importer import ImportCounts, load_contacts
+from zapflow.contacts.importer import (
+    ImportCounts,
+    driver_connection,
+    load_contacts,
+    lock_owner_contacts,
+)
 from zapflow.contacts.manual import parse_typed_numbers
 from zapflow.contacts.parsing import Contact as ParsedContact
 from zapflow.contacts.parsing import ParsedFile, Problem, open_contacts_file
@@ -53,6 +58,7 @@ async def create_contact(
     session: AsyncSession, principal: Principal, data: ContactIn, locale: str
 ) -> Contact:
     phone = normalized_phone(data.phone, locale)
+    await lock_owner_contacts(await driver_connection(session), principal.user_id)
     contact = Contact(
         user_id=principal.user_id,
         phone=phone,
