@@ -77,7 +77,10 @@ def run_copy(url: str, clean: str) -> dict[str, float]:
         conn.execute(f"ALTER TABLE contacts ALTER COLUMN user_id SET DEFAULT {owner}")  # type: ignore[arg-type]
     started = time.perf_counter()
     with psycopg.connect(url) as conn, conn.cursor() as cur:
-        with cur.copy("COPY contacts (phone, name, birth_date) FROM STDIN") as copy, open(clean, "rb") as f:
+        with (
+            cur.copy("COPY contacts (phone, name, birth_date) FROM STDIN") as copy,
+            open(clean, "rb") as f,
+        ):
             while chunk := f.read(1 << 20):
                 copy.write(chunk)
     return {"seconds": time.perf_counter() - started}
@@ -97,12 +100,18 @@ async def _run_import(url: str, messy: str) -> dict[str, float]:
         assert user is not None
         principal = Principal(user=user, via="api_key")
         parsed = service.open_file(Path(messy).read_bytes(), None, None, "pt-BR")
-        record, counts = await service.import_file(session, principal, parsed, filename="bench.csv", contact_list=None)
+        record, counts = await service.import_file(
+            session, principal, parsed, filename="bench.csv", contact_list=None
+        )
     seconds = time.perf_counter() - started
     await engine.dispose()
     return {
-        "seconds": seconds, "read": counts.read, "imported": counts.imported,
-        "rejected": counts.rejected, "duplicates": counts.duplicates, "warned": counts.warned,
+        "seconds": seconds,
+        "read": counts.read,
+        "imported": counts.imported,
+        "rejected": counts.rejected,
+        "duplicates": counts.duplicates,
+        "warned": counts.warned,
     }
 
 
@@ -114,7 +123,10 @@ def child(kind: str, url: str, path: str) -> None:
 
 def measure(kind: str, url: str, path: Path) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", kind, url, str(path)], capture_output=True, text=True, check=True
+        [sys.executable, __file__, "--child", kind, url, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -150,19 +162,28 @@ def main() -> None:
     finally:
         drop(server, with_database(server, template))
     ratios = sorted(r["import"]["seconds"] / r["copy"]["seconds"] for r in rounds)
-    print(json.dumps({
-        "rows": args.rows,
-        "file_mb": round(messy.stat().st_size / 1e6, 1),
-        "generated": stats,
-        "copy_seconds": [round(r["copy"]["seconds"], 2) for r in rounds],
-        "import_seconds": [round(r["import"]["seconds"], 2) for r in rounds],
-        "import_over_copy": [round(x, 2) for x in ratios],
-        "median_ratio": round(statistics.median(ratios), 2),
-        "import_peak_rss_mb": round(max(r["import"]["peak_rss_mb"] for r in rounds)),
-        "copy_peak_rss_mb": round(max(r["copy"]["peak_rss_mb"] for r in rounds)),
-        "import_counts": {k: v for k, v in rounds[-1]["import"].items() if k not in ("seconds", "peak_rss_mb")},
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "file_mb": round(messy.stat().st_size / 1e6, 1),
+                "generated": stats,
+                "copy_seconds": [round(r["copy"]["seconds"], 2) for r in rounds],
+                "import_seconds": [round(r["import"]["seconds"], 2) for r in rounds],
+                "import_over_copy": [round(x, 2) for x in ratios],
+                "median_ratio": round(statistics.median(ratios), 2),
+                "import_peak_rss_mb": round(max(r["import"]["peak_rss_mb"] for r in rounds)),
+                "copy_peak_rss_mb": round(max(r["copy"]["peak_rss_mb"] for r in rounds)),
+                "import_counts": {
+                    k: v
+                    for k, v in rounds[-1]["import"].items()
+                    if k not in ("seconds", "peak_rss_mb")
+                },
+                "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,20 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-FIRST = ["Ana", "João", "Maria", "José", "Antônia", "Francisco", "Luís", "Thaís", "Gonçalo", "Inês", "Conceição", "Sebastião"]
+FIRST = [
+    "Ana",
+    "João",
+    "Maria",
+    "José",
+    "Antônia",
+    "Francisco",
+    "Luís",
+    "Thaís",
+    "Gonçalo",
+    "Inês",
+    "Conceição",
+    "Sebastião",
+]
 LAST = ["da Silva", "Souza", "Oliveira", "Magalhães", "Assunção", "Brandão", "Araújo", "Gonçalves"]
 AREAS = ["11", "21", "31", "41", "51", "61", "71", "81", "85", "91", "98", "47", "27", "62", "92"]
 
@@ -40,7 +53,14 @@ def _landline(rng: random.Random) -> tuple[str, str]:
 
 
 def _bad(rng: random.Random) -> str:
-    return rng.choice(["9" + "".join(rng.choice("0123456789") for _ in range(8)), "(22) 1234", "", "(10) 98765-4321"])
+    return rng.choice(
+        [
+            "9" + "".join(rng.choice("0123456789") for _ in range(8)),
+            "(22) 1234",
+            "",
+            "(10) 98765-4321",
+        ]
+    )
 
 
 def _date(rng: random.Random) -> tuple[str, str | None]:
@@ -65,7 +85,10 @@ def generate(rows: int, messy: Path, clean: Path, seed: int = 7) -> dict[str, in
     seen: list[str] = []
     used: set[str] = set()
     stats = {"rows": rows, "clean": 0, "rejected": 0, "duplicates": 0}
-    with messy.open("w", encoding="cp1252", newline="") as out, clean.open("w", encoding="utf-8") as good:
+    with (
+        messy.open("w", encoding="cp1252", newline="") as out,
+        clean.open("w", encoding="utf-8") as good,
+    ):
         out.write("Nome;Telefone;Data de Nascimento\r\n")
         for _ in range(rows):
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"

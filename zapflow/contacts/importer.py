@@ -255,7 +255,9 @@ async def _merge_existing(
     counts.updated, counts.unchanged = updated, matched - updated
 
 
-async def _add_to_list(conn: AsyncConnection[Any], scratch: str, user_id: int, list_id: int) -> None:
+async def _add_to_list(
+    conn: AsyncConnection[Any], scratch: str, user_id: int, list_id: int
+) -> None:
     """The file's numbers join the list: the new ones (created in this transaction, so their
     `created_at` is `now()`) and the ones the owner had."""
     params = {"uid": user_id, "list_id": list_id}
