@@ -17,6 +17,8 @@ from zapflow.config import Settings
 from zapflow.contacts.endpoints import router as contacts_router
 from zapflow.db.engine import create_sessionmaker
 from zapflow.health.endpoints import router as health_router
+from zapflow.sessions.endpoints import router as sessions_router
+from zapflow.sessions.simulator_endpoints import router as simulator_router
 from zapflow.users.endpoints import router as users_router
 from zapflow.web.context import RequestContextMiddleware
 from zapflow.web.error_handlers import install_error_handlers
@@ -44,8 +46,10 @@ def create_app(settings: Settings, engine: AsyncEngine) -> FastAPI:
     app.state.sessionmaker = create_sessionmaker(engine)
 
     v1 = APIRouter(prefix="/api/v1", dependencies=[Depends(limit_by_ip)])
-    for router in (auth_router, users_router, audit_router, contacts_router):
+    for router in (auth_router, users_router, audit_router, contacts_router, sessions_router):
         v1.include_router(router)
+    if settings.simulator_on:
+        v1.include_router(simulator_router)
     app.include_router(v1)
     app.include_router(health_router)
 

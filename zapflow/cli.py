@@ -93,7 +93,7 @@ def run(host: HostOption = None, port: PortOption = None) -> None:
     async def main() -> None:
         runtime = await prepare(_settings())
         server = _server(runtime, host, port)
-        worker = Worker(runtime.settings, runtime.engine)
+        worker = Worker(runtime.settings, runtime.engine, runtime.database_url)
         _on_stop_signals(_stop_server(server), worker.stop.set)
         worker_task = asyncio.create_task(worker.run())
         try:
@@ -125,7 +125,7 @@ def worker() -> None:
 
     async def main() -> None:
         runtime = await prepare(_settings())
-        process = Worker(runtime.settings, runtime.engine)
+        process = Worker(runtime.settings, runtime.engine, runtime.database_url)
         process.install_signal_handlers()
         try:
             await process.run()

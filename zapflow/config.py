@@ -12,6 +12,8 @@ from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from zapflow.kit.crypto import Keyring, derive_key, parse_keys
+
 PLACEHOLDER_SECRETS = frozenset(
     {"", "change-me", "changeme", "change-me-to-a-long-random-string", "secret", "please-change"}
 )
@@ -60,6 +62,20 @@ class Settings(BaseSettings):
     max_import_mb: int = Field(default=100, ge=1, le=2048)
     max_typed_numbers: int = Field(default=10_000, ge=1)
 
+    # "k2:<base64url 32 bytes>,k1:<...>", newest first; unset: one key derived from the secret.
+    encryption_keys: SecretStr | None = None
+
+    # WhatsApp sessions: leases held by workers, and the engines.
+    lease_ttl_seconds: float = Field(default=30.0, ge=1)
+    lease_renew_seconds: float = Field(default=10.0, gt=0)
+    worker_max_sessions: int = Field(default=500, ge=1)
+    simulator_enabled: bool | None = None
+    simulator_seed: int = 1
+    simulator_qr_seconds: float = Field(default=20.0, gt=0)
+    node_binary: str = "node"
+    gateway_backoff_initial_ms: int = Field(default=1000, ge=1)
+    gateway_backoff_max_ms: int = Field(default=60000, ge=1)
+
     run_migrations_on_start: bool = True
     worker_heartbeat_seconds: float = Field(default=5.0, gt=0)
     worker_shutdown_grace_seconds: float = Field(default=10.0, gt=0)
@@ -84,6 +100,14 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _lease_renewed_well_before_expiry(self) -> Settings:
+        if self.lease_renew_seconds * 2 >= self.lease_ttl_seconds:
+            raise ValueError(
+                "ZAPFLOW_LEASE_RENEW_SECONDS must be under half ZAPFLOW_LEASE_TTL_SECONDS"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _production_needs_real_secret(self) -> Settings:
         if self.env is Environment.production:
             secret = self.secret_key.get_secret_value() if self.secret_key else ""
@@ -103,6 +127,18 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.cookie_secure if self.cookie_secure is not None else self.is_production
+
+    @property
+    def simulator_on(self) -> bool:
+        """The simulator engine and its control endpoints: on by default except in production."""
+        if self.simulator_enabled is not None:
+            return self.simulator_enabled
+        return not self.is_production
+
+    def keyring(self) -> Keyring:
+        if self.encryption_keys is not None and self.encryption_keys.get_secret_value():
+            return Keyring(parse_keys(self.encryption_keys.get_secret_value()))
+        return Keyring([("k0", derive_key(self.resolved_secret_key()))])
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or in development a local one generated once in the data dir."""

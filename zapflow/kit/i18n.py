@@ -122,6 +122,47 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Invalid phone '{raw}': {problem}.",
     },
     "contacts.invalid_birth_date": {"pt-BR": "{problem}.", "en": "{problem}."},
+    "resource.session": {"pt-BR": "Sessão", "en": "Session"},
+    "resource.qr": {
+        "pt-BR": "QR code (a sessão não está aguardando leitura agora)",
+        "en": "QR code (the session is not waiting for a scan now)",
+    },
+    "sessions.name_taken": {
+        "pt-BR": "Você já tem uma sessão chamada '{name}'.",
+        "en": "You already have a session named '{name}'.",
+    },
+    "sessions.simulator_disabled": {
+        "pt-BR": "O simulador está desativado nesta instalação.",
+        "en": "The simulator is disabled on this install.",
+    },
+    "sessions.not_simulator": {
+        "pt-BR": "Esta sessão não usa o simulador.",
+        "en": "This session does not use the simulator.",
+    },
+    "sessions.not_running": {
+        "pt-BR": "Nenhum worker está com esta sessão agora. Reinicie a sessão e tente de novo.",
+        "en": "No worker is running this session now. Restart it and try again.",
+    },
+    "sessions.already_open": {
+        "pt-BR": "A sessão já está conectada.",
+        "en": "The session is already connected.",
+    },
+    "sessions.starting": {"pt-BR": "Iniciando a sessão.", "en": "Starting the session."},
+    "sessions.restarting": {"pt-BR": "Reiniciando a sessão.", "en": "Restarting the session."},
+    "sessions.logging_out": {"pt-BR": "Desconectando o número.", "en": "Logging the number out."},
+    "sessions.logged_out": {"pt-BR": "Número desconectado.", "en": "Number logged out."},
+    "sessions.fault_sent": {
+        "pt-BR": "Falha enviada ao simulador.",
+        "en": "Fault sent to the simulator.",
+    },
+    "sessions.scanned": {
+        "pt-BR": "QR lido: a sessão vai conectar.",
+        "en": "QR scanned: the session will connect.",
+    },
+    "sessions.bad_pairing_code": {
+        "pt-BR": "Código de pareamento incorreto ou expirado.",
+        "en": "Wrong or expired pairing code.",
+    },
     "http.not_found": {
         "pt-BR": "Endereço não encontrado.",
         "en": "No such address.",

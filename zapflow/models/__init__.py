@@ -32,9 +32,11 @@ from zapflow.models.notification import Notification, NotificationKind, Notifica
 from zapflow.models.safety import NumberCheck, NumberFailure, OptOut, OptOutSource
 from zapflow.models.user import Role, User
 from zapflow.models.whatsapp import (
+    CommandKind,
     DesiredState,
     Engine,
     SessionAuthKey,
+    SessionCommand,
     SessionEvent,
     SessionStatus,
     WhatsAppSession,
@@ -50,6 +52,7 @@ __all__ = [
     "CampaignKind",
     "CampaignSession",
     "CampaignStatus",
+    "CommandKind",
     "Contact",
     "ContactImport",
     "ContactImportRejection",
@@ -79,6 +82,7 @@ __all__ = [
     "Role",
     "RowOutcome",
     "SessionAuthKey",
+    "SessionCommand",
     "SessionEvent",
     "SessionStatus",
     "User",

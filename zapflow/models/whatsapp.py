@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zapflow.db.base import Base, created_at_column, id_column, updated_at_column
@@ -66,8 +66,48 @@ class WhatsAppSession(Base):
     paused_until: Mapped[datetime | None]
     pause_reason: Mapped[str | None] = mapped_column(String(200))
     connected_at: Mapped[datetime | None]
+    # The login in progress, published by the worker for the API and the dashboard.
+    qr_code: Mapped[str | None] = mapped_column(Text)
+    qr_updated_at: Mapped[datetime | None]
+    pairing_code: Mapped[str | None] = mapped_column(String(16))
+    pairing_code_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
+
+
+class CommandKind(StrEnum):
+    restart = "restart"
+    logout = "logout"
+    pairing_code = "pairing_code"
+    simulator_fault = "simulator_fault"
+
+
+class SessionCommand(Base):
+    """Something the API asks of the worker that runs a session (restart, log out, ...).
+
+    A queue in PostgreSQL: the owning worker takes pending rows (woken by NOTIFY) and marks them
+    done, so a command survives a worker restart and is never lost between processes.
+    """
+
+    __tablename__ = "session_commands"
+    __table_args__ = (
+        Index(
+            "ix_session_commands_pending",
+            "session_id",
+            "id",
+            postgresql_where=text("done_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = id_column()
+    session_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("whatsapp_sessions.id", ondelete="CASCADE")
+    )
+    kind: Mapped[CommandKind] = mapped_column(enum_type(CommandKind, "session_command_kind"))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
+    created_at: Mapped[datetime] = created_at_column()
+    done_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class SessionAuthKey(Base):

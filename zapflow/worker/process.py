@@ -17,8 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from zapflow import __version__
 from zapflow.config import Settings
+from zapflow.db.engine import create_sessionmaker
+from zapflow.db.notify import SESSIONS_CHANNEL, Listener
 from zapflow.logging import get_logger
+from zapflow.models import Engine
+from zapflow.sessions.auth_store import AuthStore
+from zapflow.whatsapp.engines import driver_for
+from zapflow.whatsapp.protocol import WhatsAppDriver
 from zapflow.worker.housekeeping import purge_expired_rows
+from zapflow.worker.session_host import SessionHost
 
 log = get_logger(__name__)
 
@@ -43,17 +50,37 @@ def new_worker_id() -> str:
 class Worker:
     settings: Settings
     engine: AsyncEngine
+    database_url: str | None = None  # libpq form, for LISTEN; None: no wake-ups, polling only
     worker_id: str = field(default_factory=new_worker_id)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     heartbeats: int = 0
+    sessions: SessionHost | None = None
+
+    def _session_host(self) -> SessionHost:
+        sessionmaker = create_sessionmaker(self.engine)
+        store = AuthStore(sessionmaker, self.settings.keyring())
+
+        def make_driver(engine: Engine, session_id: int) -> WhatsAppDriver:
+            return driver_for(engine, self.settings, session_id, store, gateway=None)
+
+        return SessionHost(
+            self.settings, self.engine, sessionmaker, self.worker_id, make_driver, store
+        )
 
     async def run(self) -> None:
         """Run until `stop` is set, then give side tasks the grace period and cancel the rest."""
         log.info("worker_started", worker_id=self.worker_id)
+        self.sessions = self._session_host()
         tasks = [
             asyncio.create_task(self._supervise("heartbeat", self._heartbeat_loop)),
             asyncio.create_task(self._supervise("housekeeping", self._housekeeping_loop)),
+            asyncio.create_task(self._supervise("sessions", self._sessions_loop)),
         ]
+        if self.database_url:
+            listener = Listener(self.database_url, [SESSIONS_CHANNEL], self._on_notify)
+            tasks.append(
+                asyncio.create_task(self._supervise("listener", lambda: listener.run(self.stop)))
+            )
         await self.stop.wait()
         log.info("worker_stopping", worker_id=self.worker_id)
         _done, pending = await asyncio.wait(
@@ -64,6 +91,14 @@ class Worker:
         await asyncio.gather(*pending, return_exceptions=True)
         await self._mark_stopped()
         log.info("worker_stopped", worker_id=self.worker_id)
+
+    async def _sessions_loop(self) -> None:
+        assert self.sessions is not None
+        await self.sessions.run(self.stop)
+
+    def _on_notify(self, channel: str, _payload: str) -> None:
+        if channel == SESSIONS_CHANNEL and self.sessions is not None:
+            self.sessions.wake.set()
 
     def install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
