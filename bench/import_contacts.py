@@ -13,8 +13,8 @@ import asyncio
 import json
 import os
 import platform
-import statistics
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile

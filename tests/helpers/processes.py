@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import TEST_SECRET
+
 ZAPFLOW = [sys.executable, "-m", "zapflow.cli"]
 
 
@@ -27,7 +29,15 @@ def zapflow_env(data_dir: Path, database_url: str | None = None, **extra: str) -
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("ZAPFLOW_") and k != "DATABASE_URL"
     }
-    env.update({"ZAPFLOW_DATA_DIR": str(data_dir), "ZAPFLOW_LOG_FORMAT": "json", **extra})
+    # The same secret as the in-process app of the tests, so both read the same encrypted keys.
+    env.update(
+        {
+            "ZAPFLOW_DATA_DIR": str(data_dir),
+            "ZAPFLOW_LOG_FORMAT": "json",
+            "ZAPFLOW_SECRET_KEY": TEST_SECRET,
+            **extra,
+        }
+    )
     if database_url is not None:
         env["DATABASE_URL"] = database_url
     return env

@@ -16,7 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.contacts.helpers import create_contact, create_list
 from tests.helpers.users import create_api_key
 from zapflow.audit.service import AuditContext, record
-from zapflow.models import AuditLog, ContactImport, ImportStatus, User
+from zapflow.models import (
+    AuditLog,
+    ContactImport,
+    DesiredState,
+    Engine,
+    ImportStatus,
+    SessionStatus,
+    User,
+    WhatsAppSession,
+)
 
 Factory = Callable[[AsyncSession, User], Awaitable[int]]
 
@@ -60,6 +69,20 @@ async def _contact_import(session: AsyncSession, owner: User) -> int:
     return record.id
 
 
+async def _session(session: AsyncSession, owner: User) -> int:
+    row = WhatsAppSession(
+        user_id=owner.id,
+        name=f"Sessão {owner.id}",
+        engine=Engine.simulator,
+        status=SessionStatus.qr,
+        qr_code="zfsim:1:1:x",
+        desired_state=DesiredState.stopped,
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
 RESOURCES: list[OwnedResource] = [
     OwnedResource(
         "api_key",
@@ -93,6 +116,22 @@ RESOURCES: list[OwnedResource] = [
             ("POST", "/api/v1/contacts/imports/text", {"text": "11987654321", "list_id": "{id}"}),
         ],
         ["/api/v1/lists"],
+    ),
+    OwnedResource(
+        "session",
+        _session,
+        [
+            ("GET", "/api/v1/sessions/{id}", None),
+            ("PATCH", "/api/v1/sessions/{id}", {"hourly_cap": 5}),
+            ("GET", "/api/v1/sessions/{id}/history", None),
+            ("GET", "/api/v1/sessions/{id}/qr.png", None),
+            ("GET", "/api/v1/sessions/{id}/qr.svg", None),
+            ("POST", "/api/v1/sessions/{id}/restart", None),
+            ("POST", "/api/v1/sessions/{id}/logout", None),
+            ("POST", "/api/v1/simulator/sessions/{id}/scan", {}),
+            ("DELETE", "/api/v1/sessions/{id}", None),
+        ],
+        ["/api/v1/sessions"],
     ),
     OwnedResource(
         "contact_import",

@@ -53,7 +53,7 @@ class Listener:
             self.url, autocommit=True, connect_timeout=10
         ) as conn:
             for channel in self.channels:
-                await conn.execute(f'LISTEN "{channel}"')  # type: ignore[arg-type]
+                await conn.execute(f'LISTEN "{channel}"')
             for channel in self.channels:
                 self.on_wake(channel, "")  # we may have missed messages while away
             notifies = conn.notifies()

@@ -8,6 +8,7 @@ associated data is `session:type:id`, so a row moved elsewhere fails to decrypt.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import delete, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
@@ -17,9 +18,75 @@ from zapflow.db.engine import transaction
 from zapflow.kit.crypto import Keyring, Sealed
 from zapflow.models import SessionAuthKey
 
+KeyData = Mapping[str, Mapping[str, str | None]]  # type -> id -> value (None deletes)
+
 
 def _associated(session_id: int, key_type: str, key_id: str) -> bytes:
     return f"{session_id}:{key_type}:{key_id}".encode()
+
+
+def _open(keyring: Keyring, row: SessionAuthKey) -> str:
+    sealed = Sealed(row.key_version, row.nonce, row.ciphertext)
+    return keyring.open(sealed, _associated(row.session_id, row.key_type, row.key_id)).decode()
+
+
+async def get_keys(
+    db: AsyncSession, keyring: Keyring, session_id: int, key_type: str, ids: Sequence[str]
+) -> dict[str, str | None]:
+    rows = await db.execute(
+        select(SessionAuthKey).where(
+            SessionAuthKey.session_id == session_id,
+            SessionAuthKey.key_type == key_type,
+            SessionAuthKey.key_id.in_(list(ids)),
+        )
+    )
+    found = {row.key_id: _open(keyring, row) for row in rows.scalars()}
+    return {key_id: found.get(key_id) for key_id in ids}
+
+
+def _sealed_row(
+    keyring: Keyring, session_id: int, key_type: str, key_id: str, value: str
+) -> dict[str, Any]:
+    sealed = keyring.seal(value.encode(), _associated(session_id, key_type, key_id))
+    return {
+        "session_id": session_id,
+        "key_type": key_type,
+        "key_id": key_id,
+        "key_version": sealed.key_id,
+        "nonce": sealed.nonce,
+        "ciphertext": sealed.ciphertext,
+    }
+
+
+async def set_keys(db: AsyncSession, keyring: Keyring, session_id: int, data: KeyData) -> None:
+    """Upsert and delete many keys in the caller's transaction."""
+    upserts = [
+        _sealed_row(keyring, session_id, key_type, key_id, value)
+        for key_type, values in data.items()
+        for key_id, value in values.items()
+        if value is not None
+    ]
+    deletions = [
+        (key_type, key_id)
+        for key_type, values in data.items()
+        for key_id, value in values.items()
+        if value is None
+    ]
+    if upserts:
+        stmt = insert(SessionAuthKey).values(upserts)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["session_id", "key_type", "key_id"],
+            set_={c: stmt.excluded[c] for c in ("key_version", "nonce", "ciphertext")}
+            | {"updated_at": text("now()")},
+        )
+        await db.execute(stmt)
+    if deletions:
+        await db.execute(
+            delete(SessionAuthKey).where(
+                SessionAuthKey.session_id == session_id,
+                tuple_(SessionAuthKey.key_type, SessionAuthKey.key_id).in_(deletions),
+            )
+        )
 
 
 class AuthStore:
@@ -33,67 +100,17 @@ class AuthStore:
         self, session_id: int, key_type: str, ids: Sequence[str]
     ) -> dict[str, str | None]:
         async with transaction(self.sessionmaker) as db:
-            rows = await db.execute(
-                select(SessionAuthKey).where(
-                    SessionAuthKey.session_id == session_id,
-                    SessionAuthKey.key_type == key_type,
-                    SessionAuthKey.key_id.in_(list(ids)),
-                )
-            )
-            found = {row.key_id: self._open(row) for row in rows.scalars()}
-        return {key_id: found.get(key_id) for key_id in ids}
+            return await get_keys(db, self.keyring, session_id, key_type, ids)
 
-    async def set(self, session_id: int, data: Mapping[str, Mapping[str, str | None]]) -> None:
+    async def set(self, session_id: int, data: KeyData) -> None:
         """Write and delete many keys in ONE transaction: all of them land, or none."""
-        upserts, deletions = [], []
-        for key_type, values in data.items():
-            for key_id, value in values.items():
-                if value is None:
-                    deletions.append((key_type, key_id))
-                else:
-                    sealed = self.keyring.seal(
-                        value.encode(), _associated(session_id, key_type, key_id)
-                    )
-                    upserts.append(
-                        {
-                            "session_id": session_id,
-                            "key_type": key_type,
-                            "key_id": key_id,
-                            "key_version": sealed.key_id,
-                            "nonce": sealed.nonce,
-                            "ciphertext": sealed.ciphertext,
-                        }
-                    )
         async with transaction(self.sessionmaker) as db:
-            if upserts:
-                stmt = insert(SessionAuthKey).values(upserts)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=["session_id", "key_type", "key_id"],
-                    set_={c: stmt.excluded[c] for c in ("key_version", "nonce", "ciphertext")}
-                    | {"updated_at": text("now()")},
-                )
-                await db.execute(stmt)
-            if deletions:
-                await db.execute(
-                    delete(SessionAuthKey).where(
-                        SessionAuthKey.session_id == session_id,
-                        tuple_(SessionAuthKey.key_type, SessionAuthKey.key_id).in_(deletions),
-                    )
-                )
+            await set_keys(db, self.keyring, session_id, data)
 
     async def clear(self, session_id: int) -> None:
         """Wipe a session's keys (after a logout: the next login needs a new QR)."""
         async with transaction(self.sessionmaker) as db:
             await db.execute(delete(SessionAuthKey).where(SessionAuthKey.session_id == session_id))
-
-    async def has_creds(self, session_id: int) -> bool:
-        return (await self.get(session_id, "creds", ["creds"]))["creds"] is not None
-
-    def _open(self, row: SessionAuthKey) -> str:
-        sealed = Sealed(row.key_version, row.nonce, row.ciphertext)
-        return self.keyring.open(
-            sealed, _associated(row.session_id, row.key_type, row.key_id)
-        ).decode()
 
 
 async def rotate_keys(db: AsyncSession, keyring: Keyring, batch: int = 500) -> int:

@@ -39,7 +39,12 @@ from zapflow.whatsapp.protocol import (
 log = get_logger(__name__)
 
 # Closes after which nobody should reconnect without a person deciding to.
-FINAL_REASONS = {CloseReason.forbidden, CloseReason.replaced, CloseReason.logged_out}
+FINAL_REASONS = {
+    CloseReason.forbidden,
+    CloseReason.replaced,
+    CloseReason.logged_out,
+    CloseReason.keys_unreadable,
+}
 EventHook = Callable[[int, Event], Awaitable[None]]
 
 

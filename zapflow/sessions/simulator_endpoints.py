@@ -11,16 +11,11 @@ from zapflow.kit.i18n import translate
 from zapflow.kit.phones import normalize_phone
 from zapflow.models import Engine
 from zapflow.sessions import service
-from zapflow.sessions.auth_store import AuthStore
 from zapflow.sessions.schemas import CommandOut, ConfirmPairingIn, FaultIn, ScanIn
 from zapflow.web.deps import AppSettings, DbSession, request_locale
 from zapflow.whatsapp.simulator.driver import confirm_pairing, scan
 
 router = APIRouter(prefix="/simulator", tags=["simulator"])
-
-
-def _store(request: Request, settings: AppSettings) -> AuthStore:
-    return AuthStore(request.app.state.sessionmaker, settings.keyring())
 
 
 @router.post("/sessions/{session_id}/scan", response_model=CommandOut)
@@ -39,7 +34,7 @@ async def scan_qr(
     phone = normalize_phone(body.phone).e164 if body.phone else service.simulated_phone(session.id)
     if phone is None:
         raise Invalid("contacts.invalid_phone", raw=body.phone, problem="?")
-    await scan(_store(request, settings), session.id, phone)
+    await scan(db, settings.keyring(), session.id, phone)
     return CommandOut(accepted=True, detail=translate("sessions.scanned", request_locale(request)))
 
 
@@ -56,7 +51,7 @@ async def confirm_pairing_code(
     session = await service.get(db, principal, session_id)
     if session.engine is not Engine.simulator:
         raise Invalid("sessions.not_simulator")
-    if not await confirm_pairing(_store(request, settings), session.id, body.code):
+    if not await confirm_pairing(db, settings.keyring(), session.id, body.code):
         raise Conflict("sessions.bad_pairing_code")
     return CommandOut(accepted=True, detail=translate("sessions.scanned", request_locale(request)))
 

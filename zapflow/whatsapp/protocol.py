@@ -32,6 +32,7 @@ class CloseReason(StrEnum):
     forbidden = "forbidden"  # 403: banned or restricted; never reconnect by ourselves
     replaced = "replaced"  # 440: the number connected elsewhere; never reconnect
     stopped = "stopped"  # we closed it
+    keys_unreadable = "keys_unreadable"  # stored keys cannot be decrypted: encryption key missing
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from zapflow.db.notify import SESSIONS_CHANNEL, Listener
 from zapflow.logging import get_logger
 from zapflow.models import Engine
 from zapflow.sessions.auth_store import AuthStore
+from zapflow.whatsapp.baileys import Gateway
 from zapflow.whatsapp.engines import driver_for
 from zapflow.whatsapp.protocol import WhatsAppDriver
 from zapflow.worker.housekeeping import purge_expired_rows
@@ -55,13 +56,23 @@ class Worker:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     heartbeats: int = 0
     sessions: SessionHost | None = None
+    gateway: Gateway | None = None
 
     def _session_host(self) -> SessionHost:
         sessionmaker = create_sessionmaker(self.engine)
         store = AuthStore(sessionmaker, self.settings.keyring())
 
         def make_driver(engine: Engine, session_id: int) -> WhatsAppDriver:
-            return driver_for(engine, self.settings, session_id, store, gateway=None)
+            if engine is Engine.baileys and self.gateway is None:
+                self.gateway = Gateway(
+                    store,
+                    node=self.settings.node_binary,
+                    backoff_ms=(
+                        self.settings.gateway_backoff_initial_ms,
+                        self.settings.gateway_backoff_max_ms,
+                    ),
+                )
+            return driver_for(engine, self.settings, session_id, store, gateway=self.gateway)
 
         return SessionHost(
             self.settings, self.engine, sessionmaker, self.worker_id, make_driver, store
@@ -94,7 +105,11 @@ class Worker:
 
     async def _sessions_loop(self) -> None:
         assert self.sessions is not None
-        await self.sessions.run(self.stop)
+        try:
+            await self.sessions.run(self.stop)
+        finally:
+            if self.gateway is not None:
+                await self.gateway.stop()
 
     def _on_notify(self, channel: str, _payload: str) -> None:
         if channel == SESSIONS_CHANNEL and self.sessions is not None:

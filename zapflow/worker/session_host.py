@@ -53,6 +53,11 @@ _RELEASE = text(
     "UPDATE whatsapp_sessions SET lease_owner = NULL, lease_expires_at = NULL "
     "WHERE lease_owner = :me AND id = ANY(:ids)"
 )
+_MARK_STOPPED = text(
+    """UPDATE whatsapp_sessions SET status = 'disconnected', status_reason = :reason, qr_code = NULL
+    WHERE id = :id AND (lease_owner = :me OR lease_owner IS NULL)
+      AND status NOT IN ('logged_out', 'banned')"""
+)
 _TAKE_COMMANDS = text(
     """SELECT id, session_id, kind, payload FROM session_commands
     WHERE done_at IS NULL AND session_id = ANY(:ids) ORDER BY id LIMIT 50 FOR UPDATE SKIP LOCKED"""
@@ -153,6 +158,17 @@ class SessionHost:
                     reason=reason,
                     worker_id=self.worker_id,
                 )
+                await self._mark_stopped(session_id, reason)
+
+    async def _mark_stopped(self, session_id: int, reason: str) -> None:
+        """Nobody runs the session now: say so, unless another worker already took it over."""
+        try:
+            async with asyncio.timeout(2), transaction(self.sessionmaker) as db:
+                await db.execute(
+                    _MARK_STOPPED, {"id": session_id, "me": self.worker_id, "reason": reason}
+                )
+        except Exception as exc:  # the database may be the reason we stopped
+            log.warning("mark_stopped_failed", session_id=session_id, error=type(exc).__name__)
 
     async def _fence(self, stop: asyncio.Event) -> None:
         """Stop every socket before our leases can expire in the database."""

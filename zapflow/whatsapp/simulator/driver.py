@@ -17,7 +17,11 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
-from zapflow.sessions.auth_store import AuthStore
+from cryptography.exceptions import InvalidTag
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zapflow.kit.crypto import Keyring, UnknownKey
+from zapflow.sessions.auth_store import AuthStore, get_keys, set_keys
 from zapflow.whatsapp.protocol import (
     CloseReason,
     ConnectionState,
@@ -53,25 +57,24 @@ class SimulatorCreds:
         )
 
 
-async def scan(store: AuthStore, session_id: int, phone: str) -> None:
+async def scan(db: AsyncSession, keyring: Keyring, session_id: int, phone: str) -> None:
     """What a phone does when it scans the QR: the session now has creds."""
-    await store.set(session_id, {"creds": {"creds": SimulatorCreds(phone).dump()}})
+    await set_keys(db, keyring, session_id, {"creds": {"creds": SimulatorCreds(phone).dump()}})
 
 
-async def confirm_pairing(store: AuthStore, session_id: int, code: str) -> bool:
+async def confirm_pairing(db: AsyncSession, keyring: Keyring, session_id: int, code: str) -> bool:
     """What a phone does when the pairing code is typed on it. False if the code is wrong."""
-    pending = (await store.get(session_id, PAIRING_KEY[0], [PAIRING_KEY[1]]))[PAIRING_KEY[1]]
+    pending = (await get_keys(db, keyring, session_id, PAIRING_KEY[0], [PAIRING_KEY[1]]))[
+        PAIRING_KEY[1]
+    ]
     if pending is None:
         return False
     wanted = json.loads(pending)
     if wanted["code"].replace("-", "") != code.replace("-", "").upper():
         return False
-    await store.set(
-        session_id,
-        {
-            "creds": {"creds": SimulatorCreds(wanted["phone"]).dump()},
-            PAIRING_KEY[0]: {PAIRING_KEY[1]: None},
-        },
+    creds = SimulatorCreds(wanted["phone"]).dump()
+    await set_keys(
+        db, keyring, session_id, {"creds": {"creds": creds}, PAIRING_KEY[0]: {PAIRING_KEY[1]: None}}
     )
     return True
 
@@ -100,7 +103,15 @@ class SimulatorDriver:
     # --- connection -----------------------------------------------------------------------
 
     async def connect(self) -> None:
-        self._task = asyncio.create_task(self._login())
+        self._task = asyncio.create_task(self._guarded_login())
+
+    async def _guarded_login(self) -> None:
+        try:
+            await self._login()
+        except UnknownKey:
+            self._emit(StateEvent(ConnectionState.close, reason=CloseReason.keys_unreadable))
+        except InvalidTag:
+            self._emit(StateEvent(ConnectionState.close, reason=CloseReason.keys_unreadable))
 
     async def _login(self) -> None:
         self._emit(StateEvent(ConnectionState.connecting))
@@ -134,6 +145,7 @@ class SimulatorDriver:
             self._queue.put_nowait(event)
 
     async def request_pairing_code(self, phone: str) -> str:
+        phone = phone if phone.startswith("+") else f"+{phone}"  # Baileys-style digits, too
         code = "".join(self.rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(8))
         await self.store.set(
             self.session_id,
@@ -170,7 +182,7 @@ class SimulatorDriver:
                     retry_in=RECONNECT_SECONDS,
                 )
             )
-            self._later(RECONNECT_SECONDS, self._login())
+            self._later(RECONNECT_SECONDS, self._guarded_login())
         elif fault == "logout":
             await self.logout()
         elif fault == "ban":
