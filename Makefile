@@ -1,12 +1,12 @@
-# The README's commands. Each target installs what it needs first (uv, the venv).
+# The README's commands. Each target installs what it needs first (uv, the venv, the gateway).
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: run test lint format deps help bench
+.PHONY: run test lint format deps help bench test-python test-gateway
 
 help:
 	@echo "make run    start Zapflow (API + worker) on embedded defaults"
-	@echo "make test   run the test suite against a real PostgreSQL"
+	@echo "make test   run every test (Python against a real PostgreSQL, and the gateway's)"
 	@echo "make lint   ruff + mypy"
 	@echo "make bench  benchmarks (results go to docs/BENCHMARKS.md)"
 
@@ -19,12 +19,22 @@ $(UV):
 	$(UV) sync --frozen
 	@touch $@
 
-deps: .venv/.synced
+# The Baileys sidecar; baileys is pinned exactly in gateway/package.json and package-lock.json.
+gateway/node_modules/.installed: gateway/package.json gateway/package-lock.json
+	cd gateway && npm ci --no-audit --no-fund
+	@touch $@
+
+deps: .venv/.synced gateway/node_modules/.installed
 
 run: deps
 	$(UV) run zapflow run
 
-test: deps
+test: test-gateway test-python
+
+test-gateway: gateway/node_modules/.installed
+	cd gateway && node --test test/
+
+test-python: deps
 	$(UV) run pytest
 
 lint: deps
@@ -35,6 +45,7 @@ lint: deps
 # Benchmarks use TEST_DATABASE_URL or DATABASE_URL when set, else an embedded PostgreSQL.
 bench: deps
 	$(UV) run python bench/import_contacts.py --rows 1000000 --rounds 3
+	$(UV) run python bench/gateway_memory.py --attempts 1000
 
 format: deps
 	$(UV) run ruff check --fix zapflow tests

@@ -22,6 +22,7 @@ from zapflow.db.migrate import upgrade_to_head
 from zapflow.errors import ZapflowError
 from zapflow.logging import configure_logging
 from zapflow.models import Role
+from zapflow.sessions.cli import keys_app, sessions_app, simulator_app
 from zapflow.users import repository as users_repository
 from zapflow.users import service as users_service
 from zapflow.users.schemas import UserCreateIn
@@ -34,6 +35,9 @@ contacts_app = typer.Typer(no_args_is_help=True, help="Contacts and lists.")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(contacts_app, name="contacts")
+app.add_typer(sessions_app, name="sessions")
+app.add_typer(simulator_app, name="simulator")
+app.add_typer(keys_app, name="keys")
 
 HostOption = Annotated[str | None, typer.Option(help="Address to listen on")]
 PortOption = Annotated[int | None, typer.Option(help="Port to listen on")]

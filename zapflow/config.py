@@ -136,9 +136,13 @@ class Settings(BaseSettings):
         return not self.is_production
 
     def keyring(self) -> Keyring:
-        if self.encryption_keys is not None and self.encryption_keys.get_secret_value():
-            return Keyring(parse_keys(self.encryption_keys.get_secret_value()))
-        return Keyring([("k0", derive_key(self.resolved_secret_key()))])
+        """ZAPFLOW_ENCRYPTION_KEYS (newest first), plus "k0" derived from the secret key, which
+        always stays readable so installs that began without explicit keys can rotate away."""
+        derived = ("k0", derive_key(self.resolved_secret_key()))
+        if self.encryption_keys is None or not self.encryption_keys.get_secret_value():
+            return Keyring([derived])
+        keys = parse_keys(self.encryption_keys.get_secret_value())
+        return Keyring(keys if any(k == "k0" for k, _ in keys) else [*keys, derived])
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or in development a local one generated once in the data dir."""
