@@ -130,3 +130,42 @@ async def test_a_killed_gateway_is_restarted_and_the_session_comes_back(
     stats = await gw.call("stats")
     assert stats["sessions"] == 1
     await driver.close()
+
+
+async def test_a_baileys_session_run_by_a_worker_shows_the_failure_and_its_reason(
+    committed_url: str, tmp_path: Path
+) -> None:
+    from tests.sessions.helpers import (
+        api_client,
+        eventually,
+        fast_settings,
+        make_owner,
+        running_worker,
+    )
+
+    settings = fast_settings(
+        committed_url, tmp_path, gateway_backoff_initial_ms=50, gateway_backoff_max_ms=200
+    )
+    key = make_owner(committed_url)
+    headers = {"Authorization": f"Bearer {key}"}
+    async with api_client(settings) as client, running_worker(settings) as worker:
+        created = await client.post(
+            "/api/v1/sessions", json={"name": "Real", "engine": "baileys"}, headers=headers
+        )
+        sid = created.json()["id"]
+
+        async def closed() -> dict | None:  # type: ignore[type-arg]
+            body = (await client.get(f"/api/v1/sessions/{sid}", headers=headers)).json()
+            return body if body["status"] == "closed" else None
+
+        body = await eventually(closed, timeout=30)
+        assert body["status_reason"] == "connection_lost" and body["worker"] == worker.worker_id  # type: ignore[index]
+        history = (await client.get(f"/api/v1/sessions/{sid}/history", headers=headers)).json()
+        assert {e["status"] for e in history} >= {"connecting", "closed"}
+        assert any(e["details"].get("code") for e in history if e["status"] == "closed")
+    with psycopg.connect(committed_url) as conn:
+        (versions,) = conn.execute(
+            "SELECT array_agg(DISTINCT key_version) FROM session_auth_keys WHERE session_id = %s",
+            (sid,),
+        ).fetchone()  # type: ignore[misc]
+    assert versions == ["k0"]  # creds created by Baileys, stored encrypted
