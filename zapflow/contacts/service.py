@@ -8,7 +8,6 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zapflow.audit import service as audit
@@ -24,6 +23,7 @@ from zapflow.contacts.manual import parse_typed_numbers
 from zapflow.contacts.parsing import Contact as ParsedContact
 from zapflow.contacts.parsing import ParsedFile, Problem, open_contacts_file
 from zapflow.contacts.schemas import ContactIn, ContactUpdateIn, ListIn, ListUpdateIn
+from zapflow.db.unique import flush_unique
 from zapflow.errors import Conflict, Invalid, NotFound
 from zapflow.kit import dates, phones
 from zapflow.kit.csvsafe import safe_cell
@@ -66,11 +66,7 @@ async def create_contact(
         birth_date=parsed_birth_date(data.birth_date, locale),
         attributes=dict(data.attributes),
     )
-    try:
-        async with session.begin_nested():
-            session.add(contact)
-    except IntegrityError as exc:
-        raise Conflict("contacts.phone_taken", phone=phone) from exc
+    await flush_unique(session, Conflict("contacts.phone_taken", phone=phone), contact)
     return contact
 
 
@@ -110,11 +106,7 @@ async def create_list(session: AsyncSession, principal: Principal, data: ListIn)
     contact_list = ContactList(
         user_id=principal.user_id, name=data.name, description=data.description
     )
-    try:
-        async with session.begin_nested():
-            session.add(contact_list)
-    except IntegrityError as exc:
-        raise Conflict("contacts.list_name_taken", name=data.name) from exc
+    await flush_unique(session, Conflict("contacts.list_name_taken", name=data.name), contact_list)
     return contact_list
 
 
@@ -131,11 +123,7 @@ async def update_list(
     contact_list = await get_list(session, principal, list_id)
     for field, value in data.model_dump(exclude_unset=True).items():
         setattr(contact_list, field, value)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise Conflict("contacts.list_name_taken", name=data.name) from exc
+    await flush_unique(session, Conflict("contacts.list_name_taken", name=data.name))
     await session.refresh(contact_list)
     return contact_list
 

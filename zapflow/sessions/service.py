@@ -7,13 +7,13 @@ import hashlib
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zapflow.audit import service as audit
 from zapflow.auth.principal import Principal, owned_by
 from zapflow.config import Settings
 from zapflow.db.notify import SESSIONS_CHANNEL, notify
+from zapflow.db.unique import flush_unique
 from zapflow.errors import Conflict, Invalid, NotFound
 from zapflow.kit.phones import normalize_phone
 from zapflow.models import (
@@ -72,11 +72,7 @@ async def create(
         status=SessionStatus.disconnected,
         desired_state=DesiredState.running,
     )
-    try:
-        async with db.begin_nested():
-            db.add(session)
-    except IntegrityError as exc:
-        raise Conflict("sessions.name_taken", name=data.name) from exc
+    await flush_unique(db, Conflict("sessions.name_taken", name=data.name), session)
     await audit.record(
         db,
         principal.audit,
@@ -115,11 +111,7 @@ async def update_session(
     session = await get(db, principal, session_id)
     for field, value in data.model_dump(exclude_unset=True).items():
         setattr(session, field, value)
-    try:
-        async with db.begin_nested():
-            await db.flush()
-    except IntegrityError as exc:
-        raise Conflict("sessions.name_taken", name=data.name) from exc
+    await flush_unique(db, Conflict("sessions.name_taken", name=data.name))
     await db.refresh(session)
     return session
 

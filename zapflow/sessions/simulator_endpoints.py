@@ -9,13 +9,22 @@ from zapflow.auth.dependencies import CurrentPrincipal
 from zapflow.errors import Conflict, Invalid
 from zapflow.kit.i18n import translate
 from zapflow.kit.phones import normalize_phone
-from zapflow.models import Engine
+from zapflow.models import Engine, WhatsAppSession
 from zapflow.sessions import service
 from zapflow.sessions.schemas import CommandOut, ConfirmPairingIn, FaultIn, ScanIn
 from zapflow.web.deps import AppSettings, DbSession, request_locale
 from zapflow.whatsapp.simulator.driver import confirm_pairing, scan
 
 router = APIRouter(prefix="/simulator", tags=["simulator"])
+
+
+async def _simulator_session(
+    db: DbSession, principal: CurrentPrincipal, session_id: int
+) -> WhatsAppSession:
+    session = await service.get(db, principal, session_id)
+    if session.engine is not Engine.simulator:
+        raise Invalid("sessions.not_simulator")
+    return session
 
 
 @router.post("/sessions/{session_id}/scan", response_model=CommandOut)
@@ -28,9 +37,7 @@ async def scan_qr(
     settings: AppSettings,
 ) -> CommandOut:
     """Do what a phone does when it scans the session's QR code."""
-    session = await service.get(db, principal, session_id)
-    if session.engine is not Engine.simulator:
-        raise Invalid("sessions.not_simulator")
+    session = await _simulator_session(db, principal, session_id)
     phone = normalize_phone(body.phone).e164 if body.phone else service.simulated_phone(session.id)
     if phone is None:
         raise Invalid("contacts.invalid_phone", raw=body.phone, problem="?")
@@ -48,9 +55,7 @@ async def confirm_pairing_code(
     settings: AppSettings,
 ) -> CommandOut:
     """Do what a phone does when the pairing code is typed on it."""
-    session = await service.get(db, principal, session_id)
-    if session.engine is not Engine.simulator:
-        raise Invalid("sessions.not_simulator")
+    session = await _simulator_session(db, principal, session_id)
     if not await confirm_pairing(db, settings.keyring(), session.id, body.code):
         raise Conflict("sessions.bad_pairing_code")
     return CommandOut(accepted=True, detail=translate("sessions.scanned", request_locale(request)))

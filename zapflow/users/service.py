@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zapflow.audit import service as audit
@@ -10,6 +9,7 @@ from zapflow.audit.service import AuditContext
 from zapflow.auth import secrets
 from zapflow.auth.principal import Principal
 from zapflow.auth.service import revoke_user_sessions
+from zapflow.db.unique import flush_unique
 from zapflow.errors import Conflict, Invalid, NotFound
 from zapflow.models import Role, User
 from zapflow.users import repository
@@ -32,11 +32,7 @@ async def create_user(
         locale=data.locale,
         timezone=data.timezone,
     )
-    try:
-        async with session.begin_nested():
-            session.add(user)
-    except IntegrityError as exc:
-        raise Conflict("users.email_taken", email=data.email) from exc
+    await flush_unique(session, Conflict("users.email_taken", email=data.email), user)
     await audit.record(
         session,
         context,
