@@ -17,6 +17,7 @@ from zapflow.config import Settings
 from zapflow.contacts.endpoints import router as contacts_router
 from zapflow.db.engine import create_sessionmaker
 from zapflow.health.endpoints import router as health_router
+from zapflow.media.endpoints import router as media_router
 from zapflow.sessions.endpoints import router as sessions_router
 from zapflow.sessions.simulator_endpoints import router as simulator_router
 from zapflow.users.endpoints import router as users_router
@@ -46,7 +47,15 @@ def create_app(settings: Settings, engine: AsyncEngine) -> FastAPI:
     app.state.sessionmaker = create_sessionmaker(engine)
 
     v1 = APIRouter(prefix="/api/v1", dependencies=[Depends(limit_by_ip)])
-    for router in (auth_router, users_router, audit_router, contacts_router, sessions_router):
+    routers = (
+        auth_router,
+        users_router,
+        audit_router,
+        contacts_router,
+        sessions_router,
+        media_router,
+    )
+    for router in routers:
         v1.include_router(router)
     if settings.simulator_on:
         v1.include_router(simulator_router)

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
 
     max_import_mb: int = Field(default=100, ge=1, le=2048)
     max_typed_numbers: int = Field(default=10_000, ge=1)
+    max_media_mb: int = Field(default=16, ge=1, le=100)
 
     # "k2:<base64url 32 bytes>,k1:<...>", newest first; unset: one key derived from the secret.
     encryption_keys: SecretStr | None = None

@@ -22,6 +22,8 @@ from zapflow.models import (
     DesiredState,
     Engine,
     ImportStatus,
+    MediaFile,
+    MessageType,
     SessionStatus,
     User,
     WhatsAppSession,
@@ -83,6 +85,20 @@ async def _session(session: AsyncSession, owner: User) -> int:
     return row.id
 
 
+async def _media(session: AsyncSession, owner: User) -> int:
+    row = MediaFile(
+        user_id=owner.id,
+        kind=MessageType.image,
+        mime_type="image/png",
+        size_bytes=1,
+        sha256="0" * 64,
+        storage_name=f"{owner.id}/missing.png",
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
 RESOURCES: list[OwnedResource] = [
     OwnedResource(
         "api_key",
@@ -133,6 +149,7 @@ RESOURCES: list[OwnedResource] = [
         ],
         ["/api/v1/sessions"],
     ),
+    OwnedResource("media", _media, [("GET", "/api/v1/media/{id}", None)]),
     OwnedResource(
         "contact_import",
         _contact_import,

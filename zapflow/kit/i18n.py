@@ -106,6 +106,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "pt-BR": "mesmo telefone ({phone}) da linha {line}: dados unidos a ela",
         "en": "same phone ({phone}) as line {line}: merged into it",
     },
+    "media.unsupported_type": {
+        "pt-BR": "Tipo de arquivo não aceito: envie JPEG, PNG ou WebP (imagens) ou PDF, DOCX, "
+        "XLSX ou PPTX (documentos).",
+        "en": "File type not accepted: send JPEG, PNG or WebP (images) or PDF, DOCX, XLSX or "
+        "PPTX (documents).",
+    },
+    "media.too_large": {
+        "pt-BR": "Arquivo grande demais: o limite é {limit_mb} MB.",
+        "en": "File too large: the limit is {limit_mb} MB.",
+    },
+    "resource.media": {"pt-BR": "Arquivo", "en": "File"},
     "resource.contact": {"pt-BR": "Contato", "en": "Contact"},
     "resource.contact_list": {"pt-BR": "Lista", "en": "List"},
     "resource.contact_import": {"pt-BR": "Importação", "en": "Import"},

@@ -9,12 +9,14 @@ from zapflow.errors import TooLarge
 CHUNK = 1024 * 1024
 
 
-async def read_limited(upload: UploadFile, limit_bytes: int) -> bytes:
+async def read_limited(
+    upload: UploadFile, limit_bytes: int, message_key: str = "import.too_large"
+) -> bytes:
     parts: list[bytes] = []
     total = 0
     while chunk := await upload.read(CHUNK):
         total += len(chunk)
         if total > limit_bytes:
-            raise TooLarge("import.too_large", limit_mb=limit_bytes // (1024 * 1024))
+            raise TooLarge(message_key, limit_mb=limit_bytes // (1024 * 1024))
         parts.append(chunk)
     return b"".join(parts)
