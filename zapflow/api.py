@@ -18,6 +18,7 @@ from zapflow.contacts.endpoints import router as contacts_router
 from zapflow.db.engine import create_sessionmaker
 from zapflow.health.endpoints import router as health_router
 from zapflow.media.endpoints import router as media_router
+from zapflow.messages.endpoints import router as messages_router
 from zapflow.sessions.endpoints import router as sessions_router
 from zapflow.sessions.simulator_endpoints import router as simulator_router
 from zapflow.users.endpoints import router as users_router
@@ -54,6 +55,7 @@ def create_app(settings: Settings, engine: AsyncEngine) -> FastAPI:
         contacts_router,
         sessions_router,
         media_router,
+        messages_router,
     )
     for router in routers:
         v1.include_router(router)

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     max_typed_numbers: int = Field(default=10_000, ge=1)
     max_media_mb: int = Field(default=16, ge=1, le=100)
 
+    # Anti-ban pacing of each session: caps (a session's own caps win) and the random pause
+    # between two sends, in milliseconds.
+    default_hourly_cap: int = Field(default=20, ge=1)
+    default_daily_cap: int = Field(default=200, ge=1)
+    send_delay_ms: tuple[int, int] = (8000, 25000)
+
     # "k2:<base64url 32 bytes>,k1:<...>", newest first; unset: one key derived from the secret.
     encryption_keys: SecretStr | None = None
 

@@ -62,7 +62,9 @@ async def test_uploads_are_typed_by_their_content_and_stored_outside_the_web_roo
     assert (body["kind"], body["mime_type"], body["size_bytes"]) == (kind, mime, len(data))
     stored = list((settings.data_dir / "media").rglob("*.*"))
     assert len(stored) == 1 and stored[0].read_bytes() == data
-    assert name.split(".", maxsplit=1)[0] not in stored[0].name  # a generated name, never the user's
+    assert (
+        name.split(".", maxsplit=1)[0] not in stored[0].name
+    )  # a generated name, never the user's
     content = await client.get(f"/api/v1/media/{body['id']}/content", headers=bearer(key))
     assert content.content == data and content.headers["content-type"].startswith(mime)
     assert content.headers["x-content-type-options"] == "nosniff"

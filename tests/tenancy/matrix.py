@@ -23,6 +23,9 @@ from zapflow.models import (
     Engine,
     ImportStatus,
     MediaFile,
+    Message,
+    MessageSource,
+    MessageStatus,
     MessageType,
     SessionStatus,
     User,
@@ -99,6 +102,20 @@ async def _media(session: AsyncSession, owner: User) -> int:
     return row.id
 
 
+async def _message(session: AsyncSession, owner: User) -> int:
+    row = Message(
+        user_id=owner.id,
+        source=MessageSource.individual,
+        recipient="+5511987654321",
+        message_type=MessageType.text,
+        body="Oi",
+        status=MessageStatus.sent,
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
 RESOURCES: list[OwnedResource] = [
     OwnedResource(
         "api_key",
@@ -120,6 +137,7 @@ RESOURCES: list[OwnedResource] = [
             ("PATCH", "/api/v1/contacts/{id}", {"name": "Invasor"}),
             ("DELETE", "/api/v1/contacts/{id}", None),
         ],
+        ["/api/v1/contacts"],
     ),
     OwnedResource(
         "contact_list",
@@ -145,11 +163,15 @@ RESOURCES: list[OwnedResource] = [
             ("POST", "/api/v1/sessions/{id}/restart", None),
             ("POST", "/api/v1/sessions/{id}/logout", None),
             ("POST", "/api/v1/simulator/sessions/{id}/scan", {}),
+            ("POST", "/api/v1/messages", {"session_id": "{id}", "to": "11987654321", "text": "x"}),
             ("DELETE", "/api/v1/sessions/{id}", None),
         ],
         ["/api/v1/sessions"],
     ),
     OwnedResource("media", _media, [("GET", "/api/v1/media/{id}", None)]),
+    OwnedResource(
+        "message", _message, [("GET", "/api/v1/messages/{id}", None)], ["/api/v1/messages"]
+    ),
     OwnedResource(
         "contact_import",
         _contact_import,

@@ -16,6 +16,11 @@ def _fill(body: dict | None, resource_id: int) -> dict | None:
     return {k: resource_id if v == "{id}" else v for k, v in body.items()}
 
 
+def _ids(listing: list | dict) -> list[int]:
+    items = listing["items"] if isinstance(listing, dict) else listing
+    return [item["id"] for item in items]
+
+
 CASES = [
     pytest.param(resource, endpoint, id=f"{resource.name}:{endpoint[0]} {endpoint[1]}")
     for resource in RESOURCES
@@ -66,9 +71,9 @@ async def test_other_user_never_sees_it_listed(
     for listing in resource.listings:
         seen = await client.get(listing, headers=bearer(intruder_key))
         assert seen.status_code == 200
-        assert resource_id not in [item["id"] for item in seen.json()]
+        assert resource_id not in _ids(seen.json())
         owner_seen = await client.get(listing, headers=bearer(owner_key))
-        assert resource_id in [item["id"] for item in owner_seen.json()]
+        assert resource_id in _ids(owner_seen.json())
 
 
 @pytest.mark.parametrize("resource", RESOURCES, ids=lambda r: r.name)

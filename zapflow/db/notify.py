@@ -20,6 +20,7 @@ from zapflow.logging import get_logger
 
 log = get_logger(__name__)
 SESSIONS_CHANNEL = "zapflow_sessions"
+OUTBOX_CHANNEL = "zapflow_outbox"  # payload: the session id whose queue changed
 
 
 async def notify(db: AsyncSession, channel: str, payload: str = "") -> None:

@@ -117,6 +117,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "File too large: the limit is {limit_mb} MB.",
     },
     "resource.media": {"pt-BR": "Arquivo", "en": "File"},
+    "resource.message": {"pt-BR": "Mensagem", "en": "Message"},
+    "messages.bad_cursor": {
+        "pt-BR": "Cursor de paginação inválido: use o next_cursor da página anterior.",
+        "en": "Invalid page cursor: use the previous page's next_cursor.",
+    },
     "resource.contact": {"pt-BR": "Contato", "en": "Contact"},
     "resource.contact_list": {"pt-BR": "Lista", "en": "List"},
     "resource.contact_import": {"pt-BR": "Importação", "en": "Import"},

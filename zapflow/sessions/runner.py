@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from zapflow.db.engine import transaction
@@ -32,9 +32,11 @@ from zapflow.whatsapp.protocol import (
     InboundText,
     PairingCode,
     Receipt,
+    ReceiptStatus,
     StateEvent,
     WhatsAppDriver,
 )
+from zapflow.worker.dispatcher import Dispatcher
 
 log = get_logger(__name__)
 
@@ -46,6 +48,23 @@ FINAL_REASONS = {
     CloseReason.keys_unreadable,
 }
 EventHook = Callable[[int, Event], Awaitable[None]]
+OPT_OUT_KEYWORDS = {"SAIR", "PARAR", "STOP", "CANCELAR", "DESCADASTRAR"}
+_RECEIPT_SQL = {
+    ReceiptStatus.delivered: text(
+        "UPDATE messages SET status = 'delivered', delivered_at = now(), updated_at = now() "
+        "WHERE wa_message_id = :id AND status IN ('sending', 'sent', 'unknown')"
+    ),
+    ReceiptStatus.read: text(
+        "UPDATE messages SET status = 'read', read_at = now(), updated_at = now(), "
+        "delivered_at = COALESCE(delivered_at, now()) "
+        "WHERE wa_message_id = :id AND status IN ('sending', 'sent', 'delivered', 'unknown')"
+    ),
+}
+_OPT_OUT_SQL = text(
+    "INSERT INTO opt_outs (user_id, phone, source, keyword) "
+    "SELECT user_id, :phone, 'keyword', :keyword FROM whatsapp_sessions WHERE id = :sid "
+    "ON CONFLICT (user_id, phone) DO NOTHING"
+)
 
 
 def status_for(event: StateEvent) -> SessionStatus:
@@ -66,23 +85,32 @@ class SessionRunner:
     store: AuthStore
     worker_id: str
     on_event: EventHook | None = None
+    dispatcher: Dispatcher | None = None
     task: asyncio.Task[None] | None = None
+    dispatch_task: asyncio.Task[None] | None = None
     last_status: SessionStatus | None = None
     stopped: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self) -> None:
         await self.driver.connect()
         self.task = asyncio.create_task(self._consume())
+        if self.dispatcher is not None:
+            self.dispatch_task = asyncio.create_task(self.dispatcher.run(self.stopped))
 
     async def stop(self) -> None:
-        """Close the socket (keys kept) and wait for the event loop of this session to end."""
+        """Stop sending, close the socket (keys kept), and wait for this session's loops."""
+        self.stopped.set()
+        if self.dispatch_task is not None:
+            try:
+                await asyncio.wait_for(self.dispatch_task, timeout=10)
+            except (TimeoutError, asyncio.CancelledError):
+                self.dispatch_task.cancel()
         await self.driver.close()
         if self.task is not None:
             try:
                 await asyncio.wait_for(self.task, timeout=5)
             except (TimeoutError, asyncio.CancelledError):
                 self.task.cancel()
-        self.stopped.set()
 
     async def _consume(self) -> None:
         async for event in self.driver.events():
@@ -96,11 +124,36 @@ class SessionRunner:
             await self._on_state(event)
         elif isinstance(event, PairingCode):
             await self._update(pairing_code=event.code, pairing_code_at=func.now())
-        elif isinstance(event, (Receipt, InboundText)) and self.on_event is not None:
+        elif isinstance(event, Receipt):
+            await self._on_receipt(event)
+        elif isinstance(event, InboundText):
+            await self._on_inbound(event)
+        if isinstance(event, (Receipt, InboundText)) and self.on_event is not None:
             await self.on_event(self.session_id, event)
+
+    async def _on_receipt(self, receipt: Receipt) -> None:
+        """delivered / read move a message forward, never back."""
+        statement = _RECEIPT_SQL.get(receipt.status)
+        if statement is None:
+            return
+        async with transaction(self.sessionmaker) as db:
+            await db.execute(statement, {"id": receipt.message_id})
+
+    async def _on_inbound(self, inbound: InboundText) -> None:
+        """SAIR, PARAR, STOP, CANCELAR or DESCADASTRAR, alone: the sender opts out."""
+        keyword = inbound.text.strip().upper().strip(".!")
+        if keyword not in OPT_OUT_KEYWORDS:
+            return
+        async with transaction(self.sessionmaker) as db:
+            params = {"phone": inbound.sender, "keyword": keyword, "sid": self.session_id}
+            await db.execute(_OPT_OUT_SQL, params)
+        log.info("opt_out_keyword", session_id=self.session_id, keyword=keyword)
 
     async def _on_state(self, event: StateEvent) -> None:
         status = status_for(event)
+        if self.dispatcher is not None:
+            self.dispatcher.is_open = event.state is ConnectionState.open
+            self.dispatcher.wake.set()
         changed = status != self.last_status
         self.last_status = status
         if event.state is ConnectionState.qr:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from zapflow import __version__
 from zapflow.config import Settings
 from zapflow.db.engine import create_sessionmaker
-from zapflow.db.notify import SESSIONS_CHANNEL, Listener
+from zapflow.db.notify import OUTBOX_CHANNEL, SESSIONS_CHANNEL, Listener
 from zapflow.logging import get_logger
 from zapflow.models import Engine
 from zapflow.sessions.auth_store import AuthStore
@@ -88,7 +88,8 @@ class Worker:
             asyncio.create_task(self._supervise("sessions", self._sessions_loop)),
         ]
         if self.database_url:
-            listener = Listener(self.database_url, [SESSIONS_CHANNEL], self._on_notify)
+            channels = [SESSIONS_CHANNEL, OUTBOX_CHANNEL]
+            listener = Listener(self.database_url, channels, self._on_notify)
             tasks.append(
                 asyncio.create_task(self._supervise("listener", lambda: listener.run(self.stop)))
             )
@@ -111,9 +112,13 @@ class Worker:
             if self.gateway is not None:
                 await self.gateway.stop()
 
-    def _on_notify(self, channel: str, _payload: str) -> None:
-        if channel == SESSIONS_CHANNEL and self.sessions is not None:
+    def _on_notify(self, channel: str, payload: str) -> None:
+        if self.sessions is None:
+            return
+        if channel == SESSIONS_CHANNEL:
             self.sessions.wake.set()
+        elif channel == OUTBOX_CHANNEL:
+            self.sessions.wake_dispatcher(payload)
 
     def install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()

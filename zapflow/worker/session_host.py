@@ -31,6 +31,7 @@ from zapflow.sessions.auth_store import AuthStore
 from zapflow.sessions.runner import EventHook, SessionRunner
 from zapflow.whatsapp.engines import EngineUnavailable
 from zapflow.whatsapp.protocol import WhatsAppDriver
+from zapflow.worker.dispatcher import RECOVER_SENDING, Dispatcher
 
 log = get_logger(__name__)
 
@@ -47,7 +48,7 @@ _ACQUIRE = text(
       SELECT id FROM whatsapp_sessions
       WHERE desired_state = 'running' AND (lease_owner IS NULL OR lease_expires_at < now())
       ORDER BY id LIMIT :room FOR UPDATE SKIP LOCKED)
-    RETURNING id, engine"""
+    RETURNING id, engine, hourly_cap, daily_cap"""
 )
 _RELEASE = text(
     "UPDATE whatsapp_sessions SET lease_owner = NULL, lease_expires_at = NULL "
@@ -97,17 +98,22 @@ class SessionHost:
             await self._shutdown()
 
     async def _cycle(self) -> None:
+        """Renew and acquire under a timeout (database work only); then start what we got,
+        outside it: starting a socket (and the Baileys gateway) may take longer."""
         sent_at = time.monotonic()
         try:
             async with asyncio.timeout(self.settings.lease_renew_seconds):
                 kept = await self._renew()
-                await self._drop(set(self.runners) - kept, reason="lease_lost")
                 self.valid_until = (
                     sent_at + self.settings.lease_ttl_seconds - self.settings.lease_renew_seconds
                 )
-                await self._acquire()
+                acquired = await self._acquire()
         except Exception as exc:  # the database may be unreachable: the fence decides
             log.warning("lease_cycle_failed", worker_id=self.worker_id, error=type(exc).__name__)
+            return
+        await self._drop(set(self.runners) - kept, reason="lease_lost")
+        for session_id, engine, caps in acquired:
+            await self._start(session_id, engine, caps)
 
     async def _renew(self) -> set[int]:
         if not self.runners:
@@ -118,18 +124,21 @@ class SessionHost:
             )
             return {row[0] for row in rows}
 
-    async def _acquire(self) -> None:
+    async def _acquire(self) -> list[tuple[int, Engine, tuple[int, int]]]:
         room = self.settings.worker_max_sessions - len(self.runners)
         if room <= 0:
-            return
+            return []
         async with transaction(self.sessionmaker) as db:
             rows = (
                 await db.execute(_ACQUIRE, {"me": self.worker_id, "ttl": self.ttl, "room": room})
             ).all()
-        for session_id, engine in rows:
-            await self._start(session_id, Engine(engine))
+        defaults = (self.settings.default_hourly_cap, self.settings.default_daily_cap)
+        return [
+            (session_id, Engine(engine), (hourly or defaults[0], daily or defaults[1]))
+            for session_id, engine, hourly, daily in rows
+        ]
 
-    async def _start(self, session_id: int, engine: Engine) -> None:
+    async def _start(self, session_id: int, engine: Engine, caps: tuple[int, int]) -> None:
         try:
             driver = self.make_driver(engine, session_id)
         except EngineUnavailable as exc:
@@ -138,11 +147,29 @@ class SessionHost:
             )
             await self._release([session_id])
             return
+        # We hold the lease, so whoever sent before us has stopped: rows it left `sending` may or
+        # may not have gone out. They become `unknown`, for a person to decide; never resent.
+        async with transaction(self.sessionmaker) as db:
+            await db.execute(RECOVER_SENDING, {"sid": session_id})
+        dispatcher = Dispatcher(session_id, driver, self.sessionmaker, self.settings, *caps)
         runner = SessionRunner(
-            session_id, driver, self.sessionmaker, self.store, self.worker_id, self.on_event
+            session_id,
+            driver,
+            self.sessionmaker,
+            self.store,
+            self.worker_id,
+            self.on_event,
+            dispatcher,
         )
         self.runners[session_id] = runner
-        await runner.start()
+        try:
+            await runner.start()
+        except Exception as exc:  # e.g. the gateway would not start: let another try later
+            log.warning("session_start_failed", session_id=session_id, error=str(exc)[:200])
+            self.runners.pop(session_id, None)
+            await runner.stop()
+            await self._release([session_id])
+            return
         log.info(
             "session_leased", session_id=session_id, engine=engine.value, worker_id=self.worker_id
         )
@@ -193,6 +220,20 @@ class SessionHost:
         if held:
             await self._release(held)  # another worker may take them over at once
 
+    def _caps(self, runner: SessionRunner) -> tuple[int, int]:
+        if runner.dispatcher is not None:
+            return runner.dispatcher.hourly_cap, runner.dispatcher.daily_cap
+        return self.settings.default_hourly_cap, self.settings.default_daily_cap
+
+    def wake_dispatcher(self, payload: str) -> None:
+        """A NOTIFY said a session's outbox changed (payload: its id; empty: check them all)."""
+        targets = (
+            [self.runners.get(int(payload))] if payload.isdigit() else list(self.runners.values())
+        )
+        for runner in targets:
+            if runner is not None and runner.dispatcher is not None:
+                runner.dispatcher.wake.set()
+
     # --- commands -------------------------------------------------------------------------
 
     async def _command_loop(self, stop: asyncio.Event) -> None:
@@ -219,8 +260,9 @@ class SessionHost:
         try:
             if kind == "restart":
                 engine = Engine(payload.get("engine", "simulator"))
+                caps = self._caps(runner)
                 await self._drop({session_id}, reason="restart")
-                await self._start(session_id, engine)
+                await self._start(session_id, engine, caps)
             elif kind == "logout":
                 await runner.driver.logout()
             elif kind == "pairing_code":

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from zapflow.auth.schemas import StrictModel
+from zapflow.models import MessageSource, MessageStatus, MessageType
+
+
+class MessageIn(StrictModel):
+    """One message to one number, from one session: now, or at `scheduled_at`."""
+
+    session_id: int
+    to: str = Field(min_length=8, max_length=40, description="Any common spelling of the number")
+    text: str | None = Field(
+        default=None, max_length=4096, description="Text, or the caption of media"
+    )
+    media_id: int | None = None
+    scheduled_at: datetime | None = Field(default=None, description="With a time zone offset")
+
+    @model_validator(mode="after")
+    def _something_to_send(self) -> MessageIn:
+        if not self.text and self.media_id is None:
+            raise ValueError("envie um texto ou um arquivo (media_id)")
+        if self.scheduled_at is not None and self.scheduled_at.tzinfo is None:
+            raise ValueError(
+                "scheduled_at precisa do fuso horário (ex.: 2026-12-24T09:00:00-03:00)"
+            )
+        return self
+
+
+class MessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    session_id: int | None
+    campaign_id: int | None
+    source: MessageSource
+    recipient: str
+    message_type: MessageType
+    body: str | None
+    media_id: int | None
+    status: MessageStatus
+    status_reason: str | None
+    wa_message_id: str | None
+    attempts: int
+    due_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    read_at: datetime | None
+    failed_at: datetime | None
+    created_at: datetime
+
+
+class MessagePage(BaseModel):
+    items: list[MessageOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page")
