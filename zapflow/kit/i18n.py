@@ -118,6 +118,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "resource.media": {"pt-BR": "Arquivo", "en": "File"},
     "resource.message": {"pt-BR": "Mensagem", "en": "Message"},
+    "messages.bad_template": {
+        "pt-BR": "Modelo inválido: {problem}.",
+        "en": "Invalid template: {problem}.",
+    },
     "messages.bad_cursor": {
         "pt-BR": "Cursor de paginação inválido: use o next_cursor da página anterior.",
         "en": "Invalid page cursor: use the previous page's next_cursor.",

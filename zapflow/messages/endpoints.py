@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from zapflow.auth.dependencies import CurrentPrincipal
 from zapflow.messages import service
-from zapflow.messages.schemas import MessageIn, MessageOut, MessagePage
+from zapflow.messages.schemas import MessageIn, MessageOut, MessagePage, PreviewIn, PreviewOut
 from zapflow.models import MessageStatus, MessageType
 from zapflow.web.deps import DbSession, request_locale
 
@@ -25,6 +25,14 @@ async def send_message(
     return MessageOut.model_validate(
         await service.create_individual(db, principal, body, request_locale(request))
     )
+
+
+@router.post("/messages/preview", response_model=PreviewOut)
+async def preview_message(
+    body: PreviewIn, request: Request, principal: CurrentPrincipal, db: DbSession
+) -> PreviewOut:
+    """Render a template for one recipient (its contact's name and columns), without sending."""
+    return await service.preview(db, principal, body, request_locale(request))
 
 
 @router.get("/messages", response_model=MessagePage)

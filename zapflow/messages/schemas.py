@@ -30,6 +30,23 @@ class MessageIn(StrictModel):
         return self
 
 
+class PreviewIn(StrictModel):
+    to: str = Field(
+        min_length=8, max_length=40, description="The recipient whose data fills the template"
+    )
+    text: str = Field(min_length=1, max_length=4096, description="Template: {{nome}}, {Olá|Oi}")
+    seed: str = Field(default="preview", max_length=64, description="Picks the spintax variant")
+
+
+class PreviewOut(BaseModel):
+    text: str
+    variables: list[str]
+    missing: list[str] = Field(
+        description="Variables this recipient has no value for (rendered empty)"
+    )
+    contact_id: int | None
+
+
 class MessageOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -4,6 +4,7 @@ anything is sent; the worker holding the session sends it."""
 from __future__ import annotations
 
 import base64
+import secrets
 from datetime import UTC, datetime
 
 from sqlalchemy import Select, and_, or_, select
@@ -12,23 +13,69 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zapflow.auth.principal import Principal, owned_by
 from zapflow.db.notify import OUTBOX_CHANNEL, notify
 from zapflow.errors import Invalid, NotFound
+from zapflow.kit import templates
 from zapflow.kit.phones import describe, normalize_phone
+from zapflow.kit.templates import Template, TemplateError
 from zapflow.media import service as media_service
-from zapflow.messages.schemas import MessageIn
-from zapflow.models import Message, MessageSource, MessageStatus, MessageType
+from zapflow.messages.schemas import MessageIn, PreviewIn, PreviewOut
+from zapflow.models import Contact, Message, MessageSource, MessageStatus, MessageType
 from zapflow.sessions import service as sessions_service
+
+
+def recipient_phone(raw: str, locale: str) -> str:
+    phone = normalize_phone(raw)
+    if phone.e164 is None:
+        assert phone.problem is not None
+        raise Invalid("contacts.invalid_phone", raw=raw, problem=describe(phone.problem, locale))
+    return phone.e164
+
+
+def checked_template(text: str) -> Template:
+    try:
+        return templates.parse(text)
+    except TemplateError as exc:
+        raise Invalid("messages.bad_template", problem=str(exc)) from exc
+
+
+async def recipient_values(
+    db: AsyncSession, user_id: int, phone: str
+) -> tuple[dict[str, str], int | None]:
+    """Template variables for a number: its contact's data if the owner has one."""
+    stmt = select(Contact).where(Contact.user_id == user_id, Contact.phone == phone)
+    contact = (await db.execute(stmt)).scalar_one_or_none()
+    if contact is None:
+        return templates.contact_values(None, phone, None, {}), None
+    birth = contact.birth_date.strftime("%d/%m/%Y") if contact.birth_date else None
+    values = templates.contact_values(contact.name, phone, birth, contact.attributes)
+    return values, contact.id
+
+
+async def preview(
+    db: AsyncSession, principal: Principal, data: PreviewIn, locale: str
+) -> PreviewOut:
+    """The message as this recipient would get it."""
+    phone = recipient_phone(data.to, locale)
+    template = checked_template(data.text)
+    values, contact_id = await recipient_values(db, principal.user_id, phone)
+    missing = [name for name in template.variables if not values.get(name)]
+    return PreviewOut(
+        text=template.render(values, data.seed),
+        variables=list(template.variables),
+        missing=missing,
+        contact_id=contact_id,
+    )
 
 
 async def create_individual(
     db: AsyncSession, principal: Principal, data: MessageIn, locale: str
 ) -> Message:
+    """Queue one message; its text is a template, rendered now for this recipient."""
     session = await sessions_service.get(db, principal, data.session_id)
-    phone = normalize_phone(data.to)
-    if phone.e164 is None:
-        assert phone.problem is not None
-        raise Invalid(
-            "contacts.invalid_phone", raw=data.to, problem=describe(phone.problem, locale)
-        )
+    recipient = recipient_phone(data.to, locale)
+    body, contact_id = None, None
+    if data.text:
+        values, contact_id = await recipient_values(db, session.user_id, recipient)
+        body = checked_template(data.text).render(values, seed=secrets.token_hex(8))
     kind = MessageType.text
     if data.media_id is not None:
         kind = (await media_service.get(db, principal, data.media_id)).kind
@@ -37,10 +84,11 @@ async def create_individual(
     message = Message(
         user_id=session.user_id,
         session_id=session.id,
+        contact_id=contact_id,
         source=MessageSource.individual,
-        recipient=phone.e164,
+        recipient=recipient,
         message_type=kind,
-        body=data.text,
+        body=body,
         media_id=data.media_id,
         status=MessageStatus.scheduled if due > now else MessageStatus.queued,
         due_at=due,
