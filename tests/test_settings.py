@@ -37,6 +37,12 @@ def test_explicit_secret_wins_over_the_generated_one(tmp_path: Path) -> None:
     assert not (tmp_path / "secret_key").exists()
 
 
+def test_a_placeholder_secret_in_development_is_replaced_by_a_local_one(tmp_path: Path) -> None:
+    resolved = settings(data_dir=tmp_path, secret_key="change-me").resolved_secret_key()
+    assert resolved != "change-me" and len(resolved) >= 48
+    assert (tmp_path / "secret_key").read_text().strip() == resolved
+
+
 def test_database_url_must_be_postgresql() -> None:
     with pytest.raises(ValidationError, match="PostgreSQL"):
         settings(DATABASE_URL="sqlite:///zapflow.db")

@@ -152,9 +152,11 @@ class Settings(BaseSettings):
         return Keyring(keys if any(k == "k0" for k, _ in keys) else [*keys, derived])
 
     def resolved_secret_key(self) -> str:
-        """The configured secret, or in development a local one generated once in the data dir."""
-        if self.secret_key is not None and self.secret_key.get_secret_value():
-            return self.secret_key.get_secret_value()
+        """The configured secret, or in development a local one generated once in the data dir
+        (also when the configured one is a placeholder copied from .env.example)."""
+        configured = self.secret_key.get_secret_value() if self.secret_key else ""
+        if configured and configured.strip().lower() not in PLACEHOLDER_SECRETS:
+            return configured
         return _local_secret_key(self.data_dir)
 
 
