@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 from enum import StrEnum
-from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -177,8 +176,3 @@ def _local_secret_key(data_dir: Path) -> str:
     finally:
         tmp.unlink()
     return path.read_text().strip()
-
-
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()

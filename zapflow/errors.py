@@ -69,8 +69,3 @@ class TooManyRequests(ZapflowError):
     def __init__(self, message_key: str, /, *, retry_after: int, **params: Any) -> None:
         super().__init__(message_key, retry_after=retry_after, **params)
         self.headers["Retry-After"] = str(retry_after)
-
-
-class ServiceUnavailable(ZapflowError):
-    status_code = 503
-    code = "unavailable"

@@ -50,9 +50,15 @@ def test_import_a_sample_file_from_the_command_line(committed_url: str, tmp_path
 
 
 def test_unknown_owner_and_unreadable_file_fail_clearly(committed_url: str, tmp_path: Path) -> None:
-    env = zapflow_env(tmp_path, committed_url)
+    env = zapflow_env(tmp_path, committed_url, ZAPFLOW_NEW_PASSWORD="senha-do-pastor")
     garbage = tmp_path / "foto.csv"
     garbage.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
-    result = run_cli(["contacts", "import", str(garbage), "--user", "ninguem@example.com"], env)
-    assert result.returncode == 1
-    assert "usuário não encontrado" in result.stderr or "planilha" in result.stderr
+    unknown = run_cli(["contacts", "import", str(garbage), "--user", "ninguem@example.com"], env)
+    assert unknown.returncode == 1 and "usuário não encontrado" in unknown.stderr
+    assert (
+        run_cli(["users", "create-admin", "--email", "p@igreja.org", "--name", "P"], env).returncode
+        == 0
+    )
+    unreadable = run_cli(["contacts", "import", str(garbage), "--user", "p@igreja.org"], env)
+    assert unreadable.returncode == 1
+    assert "O arquivo não parece ser uma planilha ou CSV." in unreadable.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,6 +39,19 @@ def make_owner(url: str, email: str = "dona@loja.com.br") -> str:
             (row[0], new.prefix, new.key_hash),  # type: ignore[index]
         )
     return new.plaintext
+
+
+def create_session_row(url: str, engine: str = "baileys") -> int:
+    """A stopped session (no worker will take it) of a fresh owner, committed."""
+    make_owner(url, email=f"owner-{uuid.uuid4().hex[:8]}@example.com")
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "INSERT INTO whatsapp_sessions (user_id, name, engine, status, desired_state) "
+            "SELECT id, %s, %s, 'disconnected', 'stopped' FROM users ORDER BY id DESC LIMIT 1 "
+            "RETURNING id",
+            (f"s-{uuid.uuid4().hex[:6]}", engine),
+        ).fetchone()
+    return int(row[0])  # type: ignore[index]
 
 
 @asynccontextmanager

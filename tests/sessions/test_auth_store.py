@@ -9,20 +9,10 @@ from pydantic import SecretStr
 
 from tests.conftest import make_settings
 from tests.helpers.processes import run_cli, zapflow_env
-from tests.sessions.helpers import make_owner
+from tests.sessions.helpers import create_session_row
 from zapflow.db.engine import create_engine, create_sessionmaker, transaction
 from zapflow.kit.crypto import UnknownKey, new_key_spec
 from zapflow.sessions.auth_store import AuthStore, rotate_keys
-
-
-def new_session(url: str) -> int:
-    make_owner(url, email=f"o{abs(hash(url)) % 9999}@x.com")
-    with psycopg.connect(url, autocommit=True) as conn:
-        row = conn.execute(
-            "INSERT INTO whatsapp_sessions (user_id, name, engine, status, desired_state) "
-            "SELECT id, 's', 'baileys', 'disconnected', 'stopped' FROM users LIMIT 1 RETURNING id"
-        ).fetchone()
-    return int(row[0])  # type: ignore[index]
 
 
 async def test_set_is_atomic_reads_back_and_rows_cannot_be_swapped(
@@ -30,7 +20,7 @@ async def test_set_is_atomic_reads_back_and_rows_cannot_be_swapped(
 ) -> None:
     engine = create_engine(committed_url, pool_size=2)
     store = AuthStore(create_sessionmaker(engine), make_settings(committed_url, tmp_path).keyring())
-    sid = new_session(committed_url)
+    sid = create_session_row(committed_url)
     await store.set(sid, {"creds": {"creds": '{"a": 1}'}, "pre-key": {"1": "one", "2": "two"}})
     assert await store.get(sid, "pre-key", ["1", "2", "3"]) == {"1": "one", "2": "two", "3": None}
     await store.set(sid, {"pre-key": {"1": None, "2": "deux"}})
@@ -56,7 +46,7 @@ async def test_rotation_reseals_every_row_with_the_newest_key(
     sessionmaker = create_sessionmaker(engine)
     old = make_settings(committed_url, tmp_path)
     new = make_settings(committed_url, tmp_path, encryption_keys=SecretStr(new_key_spec("k1")))
-    sid = new_session(committed_url)
+    sid = create_session_row(committed_url)
     await AuthStore(sessionmaker, old.keyring()).set(
         sid, {"creds": {"creds": "segredo"}, "session": {"a": "b"}}
     )

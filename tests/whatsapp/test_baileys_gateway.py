@@ -16,6 +16,7 @@ import psycopg
 import pytest
 
 from tests.conftest import make_settings
+from tests.sessions.helpers import create_session_row
 from zapflow.db.engine import create_engine, create_sessionmaker
 from zapflow.sessions.auth_store import AuthStore
 from zapflow.whatsapp.baileys import GATEWAY_DIR, BaileysDriver, Gateway
@@ -25,19 +26,6 @@ pytestmark = pytest.mark.skipif(
     not (GATEWAY_DIR / "node_modules" / "baileys").exists(),
     reason="gateway not installed (make deps)",
 )
-
-
-def new_session(url: str) -> int:
-    with psycopg.connect(url, autocommit=True) as conn:
-        user = conn.execute(
-            "INSERT INTO users (email, name, password_hash, role) VALUES ('b@example.com', 'B', 'x', 'operator') RETURNING id"
-        ).fetchone()
-        row = conn.execute(
-            "INSERT INTO whatsapp_sessions (user_id, name, engine, status, desired_state) "
-            "VALUES (%s, 'real', 'baileys', 'disconnected', 'stopped') RETURNING id",
-            (user[0],),  # type: ignore[index]
-        ).fetchone()
-        return int(row[0])  # type: ignore[index]
 
 
 async def states(driver: BaileysDriver, count: int, timeout: float = 30) -> list[StateEvent]:
@@ -75,7 +63,7 @@ async def test_creds_are_created_and_stored_encrypted_never_in_plaintext(
     handler = logging.StreamHandler(stream)
     logging.getLogger().addHandler(handler)
     try:
-        session_id = new_session(url)
+        session_id = create_session_row(url)
         driver = BaileysDriver(gw, session_id)
         await driver.connect()
         await states(driver, 2)
@@ -103,7 +91,7 @@ async def test_connection_failures_are_reported_and_retried_with_growing_backoff
     gateway: tuple[Gateway, AuthStore, str],
 ) -> None:
     gw, _store, url = gateway
-    driver = BaileysDriver(gw, new_session(url))
+    driver = BaileysDriver(gw, create_session_row(url))
     await driver.connect()
     seen = await states(driver, 8)
     closes = [e for e in seen if e.state is ConnectionState.close]
@@ -118,7 +106,7 @@ async def test_a_killed_gateway_is_restarted_and_the_session_comes_back(
     gateway: tuple[Gateway, AuthStore, str],
 ) -> None:
     gw, _store, url = gateway
-    driver = BaileysDriver(gw, new_session(url))
+    driver = BaileysDriver(gw, create_session_row(url))
     await driver.connect()
     await states(driver, 2)
     assert gw.process is not None

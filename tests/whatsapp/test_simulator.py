@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_settings
-from tests.sessions.test_auth_store import new_session
+from tests.sessions.helpers import create_session_row
 from zapflow.db.engine import create_engine, create_sessionmaker, transaction
 from zapflow.sessions.auth_store import AuthStore
 from zapflow.whatsapp.protocol import (
@@ -50,7 +50,7 @@ async def next_event(driver: SimulatorDriver, kind: type, timeout: float = 5) ->
 async def opened(
     store: AuthStore, network: SimulatedNetwork, committed_url: str
 ) -> SimulatorDriver:
-    sid = new_session(committed_url)
+    sid = create_session_row(committed_url, engine="simulator")
     async with transaction(store.sessionmaker) as db:
         await scan(db, store.keyring, sid, "+5521977776666")
     driver = SimulatorDriver(sid, store, network, qr_seconds=60)
@@ -204,7 +204,7 @@ async def test_groups_hold_at_most_1024_members(store: AuthStore, committed_url:
 async def test_a_session_without_creds_shows_new_qr_codes_until_scanned(
     store: AuthStore, committed_url: str
 ) -> None:
-    sid = new_session(committed_url)
+    sid = create_session_row(committed_url, engine="simulator")
     driver = SimulatorDriver(sid, store, SimulatedNetwork(1), qr_seconds=0.2)
     await driver.connect()
     qrs = []

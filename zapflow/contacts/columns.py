@@ -69,9 +69,6 @@ class ColumnPlan:
     has_header: bool = True
     headers: tuple[str, ...] = field(default_factory=tuple)
 
-    def column_names(self) -> list[str]:
-        return list(self.headers)
-
     def label(self, index: int) -> str:
         if index < len(self.headers) and self.headers[index].strip():
             return self.headers[index].strip()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 DEFAULT_LOCALE = "pt-BR"
-LOCALES = ("pt-BR", "en")
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "auth.invalid_credentials": {

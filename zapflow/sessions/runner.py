@@ -7,7 +7,6 @@ into the status history, and a disconnect, logout or ban into a notification and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, text, update
@@ -47,7 +46,6 @@ FINAL_REASONS = {
     CloseReason.logged_out,
     CloseReason.keys_unreadable,
 }
-EventHook = Callable[[int, Event], Awaitable[None]]
 OPT_OUT_KEYWORDS = {"SAIR", "PARAR", "STOP", "CANCELAR", "DESCADASTRAR"}
 _RECEIPT_SQL = {
     ReceiptStatus.delivered: text(
@@ -84,7 +82,6 @@ class SessionRunner:
     sessionmaker: async_sessionmaker[AsyncSession]
     store: AuthStore
     worker_id: str
-    on_event: EventHook | None = None
     dispatcher: Dispatcher | None = None
     task: asyncio.Task[None] | None = None
     dispatch_task: asyncio.Task[None] | None = None
@@ -128,8 +125,6 @@ class SessionRunner:
             await self._on_receipt(event)
         elif isinstance(event, InboundText):
             await self._on_inbound(event)
-        if isinstance(event, (Receipt, InboundText)) and self.on_event is not None:
-            await self.on_event(self.session_id, event)
 
     async def _on_receipt(self, receipt: Receipt) -> None:
         """delivered / read move a message forward, never back."""

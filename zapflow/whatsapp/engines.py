@@ -25,10 +25,6 @@ def simulator_driver(settings: Settings, session_id: int, store: AuthStore) -> S
     )
 
 
-def engine_names() -> list[str]:
-    return [engine.value for engine in Engine]
-
-
 def driver_for(
     engine: Engine, settings: Settings, session_id: int, store: AuthStore, gateway: object | None
 ) -> WhatsAppDriver:

@@ -54,7 +54,6 @@ class Worker:
     database_url: str | None = None  # libpq form, for LISTEN; None: no wake-ups, polling only
     worker_id: str = field(default_factory=new_worker_id)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
-    heartbeats: int = 0
     sessions: SessionHost | None = None
     gateway: Gateway | None = None
 
@@ -151,7 +150,6 @@ class Worker:
         while not self.stop.is_set():
             try:
                 await asyncio.wait_for(self._beat(), timeout=interval * 2)
-                self.heartbeats += 1
             except (TimeoutError, OSError, Exception) as exc:  # the database may be down: retry
                 log.warning("heartbeat_failed", error=type(exc).__name__)
             await self._sleep(interval)

@@ -28,7 +28,7 @@ from zapflow.db.engine import transaction
 from zapflow.logging import get_logger
 from zapflow.models import Engine
 from zapflow.sessions.auth_store import AuthStore
-from zapflow.sessions.runner import EventHook, SessionRunner
+from zapflow.sessions.runner import SessionRunner
 from zapflow.whatsapp.engines import EngineUnavailable
 from zapflow.whatsapp.protocol import WhatsAppDriver
 from zapflow.worker.dispatcher import RECOVER_SENDING, Dispatcher
@@ -74,7 +74,6 @@ class SessionHost:
     worker_id: str
     make_driver: DriverFactory
     store: AuthStore
-    on_event: EventHook | None = None
     runners: dict[int, SessionRunner] = field(default_factory=dict)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     valid_until: float = 0.0  # monotonic deadline after which we may no longer hold leases
@@ -158,7 +157,6 @@ class SessionHost:
             self.sessionmaker,
             self.store,
             self.worker_id,
-            self.on_event,
             dispatcher,
         )
         self.runners[session_id] = runner
