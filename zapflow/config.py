@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from zapflow.kit.clock import Clock, make_clock
 from zapflow.kit.crypto import Keyring, derive_key, parse_keys
 
 PLACEHOLDER_SECRETS = frozenset(
@@ -67,6 +69,29 @@ class Settings(BaseSettings):
     default_hourly_cap: int = Field(default=20, ge=1)
     default_daily_cap: int = Field(default=200, ge=1)
     send_delay_ms: tuple[int, int] = (8000, 25000)
+    # New numbers ramp up: on day d of `warmup_days` a session may send (d+1)/warmup_days of its
+    # caps. 0 turns warm-up off.
+    warmup_days: int = Field(default=7, ge=0, le=60)
+    # Ban signals pause a session: rate-overlimit (429) for minutes, restricted (463) for hours.
+    pause_on_overlimit_minutes: int = Field(default=30, ge=1)
+    pause_on_restricted_hours: int = Field(default=24, ge=1)
+    # A number that failed this many times in `failure_window_days` is suppressed (opted out).
+    suppress_after_failures: int = Field(default=3, ge=1)
+    failure_window_days: int = Field(default=30, ge=1)
+    # "Is this number on WhatsApp?" answers are cached (days), and asked in batches.
+    check_numbers: bool = True
+    number_check_ttl_days: int = Field(default=30, ge=1)
+    number_check_negative_ttl_days: int = Field(default=7, ge=1)
+    number_check_batch: int = Field(default=50, ge=1, le=500)
+    number_check_min_interval_seconds: float = Field(default=2.0, ge=0)
+    # Media given by URL is fetched once, size-limited; private addresses are refused unless
+    # allowed (they could reach services inside your network).
+    media_url_allow_private: bool = False
+    media_url_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Tests and demos only: the dispatcher's clock runs this many times faster than the wall
+    # clock from the anchor instant (every process given the same anchor agrees on the time).
+    clock_speed: float = Field(default=1.0, ge=1, le=1_000_000)
+    clock_anchor: datetime | None = None
 
     # "k2:<base64url 32 bytes>,k1:<...>", newest first; unset: one key derived from the secret.
     encryption_keys: SecretStr | None = None
@@ -78,6 +103,9 @@ class Settings(BaseSettings):
     simulator_enabled: bool | None = None
     simulator_seed: int = 1
     simulator_qr_seconds: float = Field(default=20.0, gt=0)
+    # Tests: the simulator appends every message it receives to this file (JSON lines, fsynced
+    # before the send returns), a record that survives `kill -9` of the worker.
+    simulator_journal: Path | None = None
     node_binary: str = "node"
     gateway_backoff_initial_ms: int = Field(default=1000, ge=1)
     gateway_backoff_max_ms: int = Field(default=60000, ge=1)
@@ -125,6 +153,18 @@ class Settings(BaseSettings):
                     "'import secrets; print(secrets.token_urlsafe(48))')"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _one_clock_anchor(self) -> Settings:
+        if self.clock_speed != 1:
+            if self.is_production:
+                raise ValueError("ZAPFLOW_CLOCK_SPEED is for tests and demos, not production")
+            if self.clock_anchor is None:
+                self.clock_anchor = datetime.now(UTC)
+        return self
+
+    def clock(self) -> Clock:
+        return make_clock(self.clock_speed, self.clock_anchor)
 
     @property
     def is_production(self) -> bool:

@@ -59,7 +59,7 @@ lines.on("line", async (line) => {
     const result = await gateway.handle(message);
     send({ reply: message.id, ok: true, result: result ?? null });
   } catch (err) {
-    send({ reply: message.id, ok: false, error: String(err?.message ?? err).slice(0, 500), code: err?.code ?? null });
+    send({ reply: message.id, ok: false, error: String(err?.message ?? err).slice(0, 500), code: err?.code ?? err?.output?.statusCode ?? null });
   }
 });
 lines.on("close", () => process.exit(0)); // the worker went away: so do we

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, time
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, Time
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, Time, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zapflow.db.base import Base, created_at_column, id_column, updated_at_column
@@ -78,6 +79,8 @@ class Campaign(Base):
     max_delay_ms: Mapped[int] = mapped_column(Integer, default=25000)
     send_window_start: Mapped[time | None] = mapped_column(Time)
     send_window_end: Mapped[time | None] = mapped_column(Time)
+    # Where the recipients came from: {"numbers": n} | {"list_id": id} | {"import_id": id}.
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()

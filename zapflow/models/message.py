@@ -79,6 +79,13 @@ class Message(Base):
             "sent_at",
             postgresql_where=text("sent_at IS NOT NULL"),
         ),
+        # Caps also count 'unknown' rows (they may have gone out), by when they were handed over.
+        Index(
+            "ix_messages_unknown_session_id_sending_at",
+            "session_id",
+            "sending_at",
+            postgresql_where=text("status = 'unknown'"),
+        ),
         # Crash recovery: rows left 'sending' by a session become 'unknown'.
         Index(
             "ix_messages_sending_session_id",

@@ -18,6 +18,7 @@ class NotificationKind(StrEnum):
     session_disconnected = "session_disconnected"
     session_logged_out = "session_logged_out"
     session_banned = "session_banned"
+    session_paused = "session_paused"
     send_succeeded = "send_succeeded"
     send_failed = "send_failed"
     campaign_finished = "campaign_finished"

@@ -16,12 +16,20 @@ class SessionIn(StrictModel):
     )
     hourly_cap: int | None = Field(default=None, ge=1, le=10_000)
     daily_cap: int | None = Field(default=None, ge=1, le=100_000)
+    warmup: bool = Field(
+        default=False,
+        description="A new number: ramp its caps up over ZAPFLOW_WARMUP_DAYS, starting now",
+    )
 
 
 class SessionUpdateIn(StrictModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     hourly_cap: int | None = Field(default=None, ge=1, le=10_000)
     daily_cap: int | None = Field(default=None, ge=1, le=100_000)
+    warmup: bool | None = Field(default=None, description="true: start warm-up now; false: end it")
+    paused: bool | None = Field(
+        default=None, description="false: lift an automatic pause now (after a ban signal)"
+    )
 
 
 class SessionOut(BaseModel):
@@ -38,6 +46,9 @@ class SessionOut(BaseModel):
     pairing_code: str | None
     worker: str | None = Field(description="The worker holding the session's lease, if any")
     hourly_cap: int | None
+    warmup_started_at: datetime | None = None
+    paused_until: datetime | None = None
+    pause_reason: str | None = None
     daily_cap: int | None
     connected_at: datetime | None
     created_at: datetime

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zapflow.audit import service as audit
 from zapflow.auth.principal import Principal, owned_by
 from zapflow.config import Settings
-from zapflow.db.notify import SESSIONS_CHANNEL, notify
+from zapflow.db.notify import OUTBOX_CHANNEL, SESSIONS_CHANNEL, notify
 from zapflow.db.unique import flush_unique
 from zapflow.errors import Conflict, Invalid, NotFound
 from zapflow.kit.phones import normalize_phone
@@ -50,6 +50,9 @@ def to_out(session: WhatsAppSession) -> SessionOut:
         pairing_code=session.pairing_code if session.status is not SessionStatus.open else None,
         worker=session.lease_owner if lease_is_live(session) else None,
         hourly_cap=session.hourly_cap,
+        warmup_started_at=session.warmup_started_at,
+        paused_until=session.paused_until,
+        pause_reason=session.pause_reason,
         daily_cap=session.daily_cap,
         connected_at=session.connected_at,
         created_at=session.created_at,
@@ -69,6 +72,7 @@ async def create(
         engine=engine,
         hourly_cap=data.hourly_cap,
         daily_cap=data.daily_cap,
+        warmup_started_at=datetime.now(UTC) if data.warmup else None,
         status=SessionStatus.disconnected,
         desired_state=DesiredState.running,
     )
@@ -109,8 +113,15 @@ async def update_session(
     db: AsyncSession, principal: Principal, session_id: int, data: SessionUpdateIn
 ) -> WhatsAppSession:
     session = await get(db, principal, session_id)
-    for field, value in data.model_dump(exclude_unset=True).items():
+    changes = data.model_dump(exclude_unset=True)
+    warmup, paused = changes.pop("warmup", None), changes.pop("paused", None)
+    for field, value in changes.items():
         setattr(session, field, value)
+    if warmup is not None:
+        session.warmup_started_at = datetime.now(UTC) if warmup else None
+    if paused is False:
+        session.paused_until, session.pause_reason = None, None
+    await notify(db, OUTBOX_CHANNEL, str(session.id))  # caps or a pause changed: re-check
     await flush_unique(db, Conflict("sessions.name_taken", name=data.name))
     await db.refresh(session)
     return session

@@ -20,7 +20,7 @@ def simulator_driver(settings: Settings, session_id: int, store: AuthStore) -> S
     return SimulatorDriver(
         session_id,
         store,
-        network_for(settings.simulator_seed),
+        network_for(settings.simulator_seed, settings.clock(), settings.simulator_journal),
         qr_seconds=settings.simulator_qr_seconds,
     )
 

@@ -1,11 +1,21 @@
-"""Sending the outbox of one session (first slice: messages pinned to a session).
+"""Sending one session's share of the outbox: its own messages and its campaigns' rows.
 
-Rows are claimed with `FOR UPDATE SKIP LOCKED` and marked `sending`, with a message id of our
-own, in one committed statement before the driver is called: a worker that dies mid-send
-leaves `sending` rows, which the next holder of the session marks `unknown` and never resends.
-Caps are counted from the log (sent in the last hour / day by this session), so a restart
-cannot reset them. Opt-outs are checked at send time. Between sends: a random delay and a
-typing presence. The loop sleeps until the next due row or a NOTIFY, never a slow poll.
+- Rows are claimed with `FOR UPDATE SKIP LOCKED` and marked `sending`, with a message id of our
+  own, in one committed statement before the driver is called. A worker that dies mid-send
+  leaves `sending` rows; the next holder of the session marks them `unknown`, never resent.
+  While there is a pause between sends, a session claims one row at a time, so a crash leaves
+  at most one row `unknown`.
+- A campaign row belongs to no session until claimed: every session of the campaign's pool
+  takes rows as its own pace allows, so the work rotates across the pool and flows away from a
+  session that is paused, banned or disconnected.
+- Caps per hour and day are counted from the log (with warm-up for new numbers), so a restart
+  cannot reset them. Opt-outs and the on-WhatsApp cache are checked at send time; a campaign's
+  send window is checked in the recipient's time zone.
+- Ban signals (429 rate-overlimit, 463 restricted, 401/403 gone) pause the session and hand the
+  row back to the pool. Transient errors are retried with backoff. Failures that are the
+  number's are logged against it, and enough of them suppress it.
+- Between rounds the loop sleeps until the next due row, free capacity, the end of a pause or
+  a NOTIFY: never a slow poll.
 """
 
 from __future__ import annotations
@@ -14,71 +24,32 @@ import asyncio
 import contextlib
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from zapflow.config import Settings
 from zapflow.db.engine import transaction
+from zapflow.kit.clock import Clock, SystemClock
+from zapflow.kit.pacing import recipient_timezone, warmup_caps
 from zapflow.logging import get_logger
 from zapflow.whatsapp.protocol import (
     MessageKind,
-    NotConnected,
     OutgoingMessage,
     WhatsAppDriver,
     WhatsAppError,
 )
+from zapflow.worker import outbox
+from zapflow.worker.faults import Fault, classify
+from zapflow.worker.outbox import RECOVER_SENDING, PoolCampaign
+
+__all__ = ["RECOVER_SENDING", "Dispatcher"]
 
 log = get_logger(__name__)
 BATCH = 20
 MAX_ATTEMPTS = 5
-IDLE_SECONDS = 30.0
-
-RECOVER_SENDING = text(
-    "UPDATE messages SET status = 'unknown', status_reason = 'worker_stopped_while_sending', "
-    "updated_at = now() WHERE session_id = :sid AND status = 'sending'"
-)
-_ROOM = text(
-    """SELECT count(*) FILTER (WHERE sent_at > now() - interval '1 hour'),
-              count(*) FILTER (WHERE sent_at > now() - interval '1 day')
-    FROM messages WHERE session_id = :sid AND sent_at > now() - interval '1 day'"""
-)
-_CLAIM = text(
-    """WITH due AS (
-      SELECT id FROM messages
-      WHERE session_id = :sid AND campaign_id IS NULL AND status IN ('queued', 'scheduled')
-        AND due_at <= now()
-      ORDER BY due_at, id LIMIT :n FOR UPDATE SKIP LOCKED)
-    UPDATE messages m SET status = 'sending', sending_at = now(), attempts = m.attempts + 1,
-      updated_at = now(),
-      wa_message_id = COALESCE(m.wa_message_id, '3EB0' || upper(substr(md5(
-        random()::text || m.id::text || clock_timestamp()::text), 1, 18)))
-    FROM due WHERE m.id = due.id
-    RETURNING m.id, m.user_id, m.recipient, m.message_type, m.body, m.media_id, m.wa_message_id,
-              m.attempts"""
-)
-_NEXT_DUE = text(
-    """SELECT extract(epoch FROM min(due_at) - now()) FROM messages
-    WHERE session_id = :sid AND campaign_id IS NULL AND status IN ('queued', 'scheduled')"""
-)
-_OPTED_OUT = text("SELECT 1 FROM opt_outs WHERE user_id = :uid AND phone = :phone")
-_FINISH = text(
-    """UPDATE messages SET status = CAST(:status AS varchar), status_reason = :reason,
-      error_code = :code,
-      sent_at = CASE WHEN CAST(:status AS varchar) = 'sent' THEN now() ELSE sent_at END,
-      failed_at = CASE WHEN CAST(:status AS varchar) IN ('failed', 'invalid_number')
-                  THEN now() ELSE failed_at END,
-      due_at = CASE WHEN CAST(:status AS varchar) = 'queued' THEN now() + :retry_in ELSE due_at END,
-      updated_at = now()
-    WHERE id = :id"""
-)
-_FAILURE = text(
-    "INSERT INTO number_failures (user_id, phone, session_id, message_id, error_code, reason) "
-    "VALUES (:uid, :phone, :sid, :id, :code, :reason)"
-)
-_MEDIA = text("SELECT storage_name, mime_type, original_filename FROM media_files WHERE id = :id")
+IDLE_SECONDS = 30.0  # real seconds: a safety net under NOTIFY, not the way work is found
 
 
 @dataclass
@@ -89,111 +60,285 @@ class Dispatcher:
     settings: Settings
     hourly_cap: int
     daily_cap: int
+    clock: Clock = field(default_factory=SystemClock)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     is_open: bool = False
     rng: random.Random = field(default_factory=random.Random)
+    _rotation: int = 0
+    _wait_until: datetime | None = None
+    _last_check: float | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                sent_any = await self._round()
+                pause = await self._round()
             except Exception:
                 log.exception("dispatch_round_failed", session_id=self.session_id)
-                sent_any = False
-            if not sent_any:
+                pause = None
+            if pause is None:
                 await self._sleep(stop, await self._idle_seconds())
+            elif pause > 0:  # the pacing pause: a NOTIFY must not shorten it
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.clock.real_seconds(pause))
 
-    async def _round(self) -> bool:
+    # --- one round ----------------------------------------------------------------------------
+
+    async def _round(self) -> float | None:
+        """Send what is due and allowed. Returns the pause (in clock seconds) before the next
+        round, or None when there was nothing to do."""
+        self._wait_until = None
         if not self.is_open:
-            return False
-        room = await self._room()
+            return None
+        now = self.clock.now()
+        room = await self._room(now)
         if room <= 0:
-            return False
-        async with transaction(self.sessionmaker) as db:
-            claimed = (
-                (await db.execute(_CLAIM, {"sid": self.session_id, "n": min(room, BATCH)}))
-                .mappings()
-                .all()
-            )
-        for index, row in enumerate(claimed):
+            return None
+        claimed, campaign = await self._claim(now, room)
+        if not claimed:
+            return None
+        touched_network = False
+        for row in claimed:
             if not self.is_open:  # the connection dropped: give the rest back
-                await self._finish(
-                    dict(row), "queued", "not_connected", None, retry=timedelta(seconds=1)
-                )
+                await self._give_back(row, "not_connected", delay=1.0)
                 continue
-            await self._deliver(dict(row))
-            if index < len(claimed) - 1:
-                await asyncio.sleep(self._pause())
-        return bool(claimed)
-
-    async def _room(self) -> int:
-        async with transaction(self.sessionmaker) as db:
-            hour, day = (await db.execute(_ROOM, {"sid": self.session_id})).one()
-        return int(min(self.hourly_cap - hour, self.daily_cap - day))
-
-    def _pause(self) -> float:
-        low, high = self.settings.send_delay_ms
+            touched_network |= await self._deliver(row, campaign)
+        if not touched_network:
+            return 0.0
+        low, high = campaign.delay_ms if campaign else self.settings.send_delay_ms
         return self.rng.uniform(low, high) / 1000
 
-    async def _idle_seconds(self) -> float:
-        try:
+    async def _room(self, now: datetime) -> int:
+        async with transaction(self.sessionmaker) as db:
+            pace = await outbox.pace(db, self.session_id, now)
+        if pace is None:
+            return 0
+        if pace.paused_until is not None and pace.paused_until > now:
+            self._wait_until = pace.paused_until
+            return 0
+        caps = (pace.caps[0] or self.hourly_cap, pace.caps[1] or self.daily_cap)
+        hourly, daily = warmup_caps(caps, pace.warmup_started_at, now, self.settings.warmup_days)
+        room = min(hourly - pace.sent_hour, daily - pace.sent_day)
+        if room <= 0:  # sleep until the oldest send leaves the window that is full
+            frees = []
+            if pace.sent_hour >= hourly and pace.hour_oldest is not None:
+                frees.append(pace.hour_oldest + timedelta(hours=1))
+            if pace.sent_day >= daily and pace.day_oldest is not None:
+                frees.append(pace.day_oldest + timedelta(days=1))
+            self._wait_until = max(frees) if frees else None
+        return room
+
+    async def _claim(
+        self, now: datetime, room: int
+    ) -> tuple[list[dict[str, Any]], PoolCampaign | None]:
+        """This session's own messages first, then its campaigns in turn."""
+        own_batch = self._batch(self.settings.send_delay_ms, room)
+        async with transaction(self.sessionmaker) as db:
+            rows = await outbox.claim_pinned(db, self.session_id, now, own_batch)
+        if rows:
+            return rows, None
+        async with transaction(self.sessionmaker) as db:
+            campaigns = await outbox.pool(db, self.session_id)
+        if not campaigns:
+            return [], None
+        self._rotation += 1
+        start = self._rotation % len(campaigns)
+        for campaign in campaigns[start:] + campaigns[:start]:
+            batch = self._batch(campaign.delay_ms, room)
             async with transaction(self.sessionmaker) as db:
-                seconds = (await db.execute(_NEXT_DUE, {"sid": self.session_id})).scalar_one()
-        except Exception:
-            return 1.0
-        if seconds is None:
-            return IDLE_SECONDS
-        return max(0.0, min(float(seconds), IDLE_SECONDS))
+                rows = await outbox.claim_campaign(db, self.session_id, campaign.id, now, batch)
+            if rows:
+                return rows, campaign
+        return [], None
 
-    async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
-        self.wake.clear()
-        waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(self.wake.wait())]
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-        for waiter in waiters:
-            waiter.cancel()
+    @staticmethod
+    def _batch(delay_ms: tuple[int, int], room: int) -> int:
+        """One row at a time while sends are paced (a crash then leaves at most one row
+        `unknown`); batches only when there is no pause between sends."""
+        return 1 if delay_ms[1] > 0 else min(room, BATCH)
 
-    async def _deliver(self, row: dict[str, Any]) -> None:
-        if await self._opted_out(row):
-            await self._finish(row, "skipped", "opted_out", None)
-            return
+    # --- one message --------------------------------------------------------------------------
+
+    async def _deliver(self, row: dict[str, Any], campaign: PoolCampaign | None) -> bool:
+        """Send one claimed row. Returns whether the network was asked."""
+        now = self.clock.now()
+        if campaign is not None and campaign.window is not None:
+            zone = recipient_timezone(row["recipient"], campaign.timezone)
+            if not campaign.window.is_open(now, zone):
+                opening = campaign.window.next_opening(now, zone)
+                await self._give_back(row, "outside_send_window", due=opening)
+                return False
+        opted_out, on_whatsapp = await self._recipient_checks(row, now)
+        if opted_out:
+            await self._done(row, "skipped", "opted_out", None)
+            return False
+        if on_whatsapp is False:
+            await self._done(row, "invalid_number", "number not on WhatsApp", "not_on_whatsapp")
+            return False
         try:
             message = await self._outgoing(row)
             with contextlib.suppress(WhatsAppError):  # typing is a courtesy, not a requirement
                 await self.driver.send_presence(row["recipient"], "composing")
             await self.driver.send(message)
-        except NotConnected:
-            await self._finish(row, "queued", "not_connected", None, retry=timedelta(seconds=1))
         except WhatsAppError as error:
             await self._refused(row, error)
         else:
-            await self._finish(row, "sent", None, None)
+            await self._done(row, "sent", None, None)
             log.info("message_sent", session_id=self.session_id, message_id=row["id"])
+        return True
+
+    async def _recipient_checks(
+        self, row: dict[str, Any], now: datetime
+    ) -> tuple[bool, bool | None]:
+        fresh = timedelta(days=self.settings.number_check_ttl_days)
+        negative = timedelta(days=self.settings.number_check_negative_ttl_days)
+        async with transaction(self.sessionmaker) as db:
+            opted_out, on_whatsapp = await outbox.recipient_checks(db, row, now, fresh, negative)
+        if opted_out or on_whatsapp is not None or row["recipient_kind"] != "phone":
+            return opted_out, on_whatsapp
+        if not self.settings.check_numbers:
+            return False, None
+        return False, await self._check_number(row, negative)
+
+    async def _check_number(self, row: dict[str, Any], negative: timedelta) -> bool | None:
+        """Ask the network about this number and the next unchecked ones of its campaign, in
+        one call, no more often than the configured interval. None if the check failed: the
+        send itself will tell."""
+        if self._last_check is not None:
+            wait = self.settings.number_check_min_interval_seconds - (
+                self.clock.monotonic() - self._last_check
+            )
+            if wait > 0:
+                await self.clock.sleep(wait)
+        now = self.clock.now()
+        phones = [row["recipient"]]
+        if row["campaign_id"] is not None:
+            async with transaction(self.sessionmaker) as db:
+                ahead = await outbox.unchecked_ahead(
+                    db,
+                    row["campaign_id"],
+                    row["user_id"],
+                    now,
+                    self.settings.number_check_batch,
+                    negative,
+                )
+            phones += [p for p in ahead if p != row["recipient"]][
+                : self.settings.number_check_batch - 1
+            ]
+        self._last_check = self.clock.monotonic()
+        try:
+            answers = await self.driver.check_numbers(phones)
+        except WhatsAppError as error:
+            log.warning("number_check_failed", session_id=self.session_id, code=error.code)
+            return None
+        async with transaction(self.sessionmaker) as db:
+            for answer in answers:
+                await outbox.remember_check(
+                    db, row["user_id"], answer.phone, answer.on_whatsapp, answer.jid, now
+                )
+        found = {answer.phone: answer.on_whatsapp for answer in answers}
+        return found.get(row["recipient"])
 
     async def _refused(self, row: dict[str, Any], error: WhatsAppError) -> None:
-        if error.code == "not_on_whatsapp":
-            await self._finish(row, "invalid_number", error.reason, error.code)
-        elif error.transient and row["attempts"] < MAX_ATTEMPTS:
-            retry = timedelta(seconds=2 ** row["attempts"])
-            await self._finish(row, "queued", error.reason, error.code, retry=retry)
-        else:
-            await self._finish(row, "failed", error.reason, error.code, failure=True)
+        fault = classify(error)
         log.warning(
-            "message_refused", session_id=self.session_id, message_id=row["id"], code=error.code
+            "message_refused",
+            session_id=self.session_id,
+            message_id=row["id"],
+            code=error.code,
+            fault=fault.value,
         )
+        if fault.is_session_fault:
+            await self._session_fault(row, fault, error)
+        elif fault is Fault.not_on_whatsapp:
+            await self._done(row, "invalid_number", error.reason, error.code)
+            async with transaction(self.sessionmaker) as db:
+                await outbox.remember_check(
+                    db, row["user_id"], row["recipient"], False, None, self.clock.now()
+                )
+        elif fault is Fault.transient and row["attempts"] < MAX_ATTEMPTS:
+            await self._give_back(
+                row, error.reason, code=error.code, delay=2.0 ** row["attempts"], counts=True
+            )
+        elif fault is Fault.bad_message:
+            await self._done(row, "failed", error.reason, error.code)
+        else:
+            status = "blocked" if fault is Fault.blocked else "failed"
+            await self._done(row, status, error.reason, error.code, number_failed=True)
 
-    async def _opted_out(self, row: dict[str, Any]) -> bool:
+    async def _session_fault(self, row: dict[str, Any], fault: Fault, error: WhatsAppError) -> None:
+        """Not this message's fault: hand it back (to the pool, for a campaign row) and pause
+        this session when WhatsApp says to slow down."""
+        now = self.clock.now()
+        pause = {
+            Fault.session_overlimit: timedelta(minutes=self.settings.pause_on_overlimit_minutes),
+            Fault.session_restricted: timedelta(hours=self.settings.pause_on_restricted_hours),
+        }.get(fault)
+        if fault is Fault.session_gone:
+            self.is_open = False  # the runner records the logout or ban from the state event
         async with transaction(self.sessionmaker) as db:
-            found = await db.execute(_OPTED_OUT, {"uid": row["user_id"], "phone": row["recipient"]})
-            return found.first() is not None
+            if pause is not None:
+                await outbox.pause_session(
+                    db, self.session_id, now + pause, fault.value, error.code
+                )
+            await outbox.give_back(
+                db, row, due=now + timedelta(seconds=1), reason=fault.value, code=error.code
+            )
+        if pause is not None:
+            log.warning(
+                "session_paused",
+                session_id=self.session_id,
+                reason=fault.value,
+                until=(now + pause).isoformat(),
+            )
+
+    async def _give_back(
+        self,
+        row: dict[str, Any],
+        reason: str | None,
+        *,
+        code: str | None = None,
+        delay: float = 0.0,
+        due: datetime | None = None,
+        counts: bool = False,
+    ) -> None:
+        due = due or self.clock.now() + timedelta(seconds=delay)
+        async with transaction(self.sessionmaker) as db:
+            await outbox.give_back(db, row, due=due, reason=reason, code=code, counts=counts)
+
+    async def _done(
+        self,
+        row: dict[str, Any],
+        status: str,
+        reason: str | None,
+        code: str | None,
+        *,
+        number_failed: bool = False,
+    ) -> None:
+        now = self.clock.now()
+        async with transaction(self.sessionmaker) as db:
+            await outbox.finish(db, row, status, reason, code, now)
+            if number_failed:
+                suppressed = await outbox.log_failure(
+                    db,
+                    row,
+                    self.session_id,
+                    code,
+                    reason or "",
+                    now,
+                    limit=self.settings.suppress_after_failures,
+                    window=timedelta(days=self.settings.failure_window_days),
+                )
+                if suppressed:
+                    log.info("number_suppressed", session_id=self.session_id, message_id=row["id"])
+            if row["campaign_id"] is not None:
+                await outbox.complete_if_done(db, row["campaign_id"], now)
 
     async def _outgoing(self, row: dict[str, Any]) -> OutgoingMessage:
         kind = MessageKind(row["message_type"])
         media, mimetype, filename = None, None, None
         if row["media_id"] is not None:
             async with transaction(self.sessionmaker) as db:
-                storage, mimetype, filename = (
-                    await db.execute(_MEDIA, {"id": row["media_id"]})
-                ).one()
+                storage, mimetype, filename = await outbox.media(db, row["media_id"])
             media = await asyncio.to_thread((self.settings.data_dir / "media" / storage).read_bytes)
         return OutgoingMessage(
             row["wa_message_id"],
@@ -206,34 +351,28 @@ class Dispatcher:
             filename,
         )
 
-    async def _finish(
-        self,
-        row: dict[str, Any],
-        status: str,
-        reason: str | None,
-        code: str | None,
-        *,
-        retry: timedelta = timedelta(0),
-        failure: bool = False,
-    ) -> None:
-        params = {
-            "id": row["id"],
-            "status": status,
-            "reason": reason,
-            "code": code,
-            "retry_in": retry,
-        }
-        async with transaction(self.sessionmaker) as db:
-            await db.execute(_FINISH, params)
-            if failure:
-                await db.execute(
-                    _FAILURE,
-                    {
-                        "uid": row["user_id"],
-                        "phone": row["recipient"],
-                        "sid": self.session_id,
-                        "id": row["id"],
-                        "code": code,
-                        "reason": (reason or "")[:200],
-                    },
-                )
+    # --- sleeping -----------------------------------------------------------------------------
+
+    async def _idle_seconds(self) -> float:
+        """Real seconds until something may be sendable: the next due row, free capacity or
+        the end of a pause (NOTIFY wakes us earlier)."""
+        try:
+            async with transaction(self.sessionmaker) as db:
+                due = await outbox.next_due(db, self.session_id)
+        except Exception:
+            return 1.0
+        now = self.clock.now()
+        moments = [moment for moment in (due, self._wait_until) if moment is not None]
+        if self._wait_until is not None and due is not None:
+            moments = [max(due, self._wait_until)]
+        if not moments or not self.is_open:
+            return IDLE_SECONDS
+        seconds = (min(moments) - now).total_seconds()
+        return max(0.0, min(self.clock.real_seconds(seconds), IDLE_SECONDS))
+
+    async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
+        self.wake.clear()
+        waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(self.wake.wait())]
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()

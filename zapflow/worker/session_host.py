@@ -150,7 +150,9 @@ class SessionHost:
         # may not have gone out. They become `unknown`, for a person to decide; never resent.
         async with transaction(self.sessionmaker) as db:
             await db.execute(RECOVER_SENDING, {"sid": session_id})
-        dispatcher = Dispatcher(session_id, driver, self.sessionmaker, self.settings, *caps)
+        dispatcher = Dispatcher(
+            session_id, driver, self.sessionmaker, self.settings, *caps, clock=self.settings.clock()
+        )
         runner = SessionRunner(
             session_id,
             driver,

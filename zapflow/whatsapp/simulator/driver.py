@@ -245,6 +245,8 @@ class SimulatorDriver:
             raise WhatsAppError("463", "account restricted: sending too fast", transient=False)
         if not message.to.endswith("@g.us") and not self.network.exists(message.to):
             raise WhatsAppError("not_on_whatsapp", "number not on WhatsApp", transient=False)
+        if not message.to.endswith("@g.us") and self.network.blocks_us(message.to):
+            raise WhatsAppError("blocked", "the recipient blocked this number", transient=False)
         if (
             message.kind is not MessageKind.text
             and message.media is None
@@ -253,7 +255,11 @@ class SimulatorDriver:
             raise WhatsAppError("bad_media", "media message without media", transient=False)
         self.network.record(
             Delivery(
-                self.session_id, message.message_id, message.to, message.kind.value, time.time()
+                self.session_id,
+                message.message_id,
+                message.to,
+                message.kind.value,
+                self.network.clock.now().timestamp(),
             )
         )
         self._emit(Receipt(message.message_id, ReceiptStatus.server_ack))

@@ -9,9 +9,13 @@ The network keeps a record of everything it received, which tests compare agains
 from __future__ import annotations
 
 import hashlib
-import time
+import json
+import os
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from zapflow.kit.clock import Clock, SystemClock
 
 GROUP_LIMIT = 1024
 
@@ -25,6 +29,7 @@ class NetworkRules:
     latency_ms: tuple[int, int] = (0, 0)
     receipt_delay_ms: tuple[int, int] = (50, 400)
     transient_failure_share: float = 0.0
+    blocked_share: float = 0.0  # of users who blocked the sender: sends to them are refused
     burst_per_minute: int = 40  # more than this in 60 s is "too fast"
     new_contacts_per_hour: int = 250  # more first contacts than this in an hour is spam
     violations_to_ban: int = 3  # restricted first; banned after this many violations
@@ -59,9 +64,17 @@ class Group:
 
 
 class SimulatedNetwork:
-    def __init__(self, seed: int = 1, rules: NetworkRules | None = None) -> None:
+    def __init__(
+        self,
+        seed: int = 1,
+        rules: NetworkRules | None = None,
+        clock: Clock | None = None,
+        journal: Path | None = None,
+    ) -> None:
         self.seed = seed
         self.rules = rules or NetworkRules()
+        self.clock = clock or SystemClock()
+        self.journal = journal
         self.health: dict[int, SessionHealth] = {}
         self.deliveries: list[Delivery] = []
         self.groups: dict[str, Group] = {}
@@ -79,6 +92,9 @@ class SimulatedNetwork:
     def recently_left(self, phone: str) -> bool:
         return self._fraction(phone, "left") < self.rules.recently_left_share
 
+    def blocks_us(self, phone: str) -> bool:
+        return self._fraction(phone, "blocked") < self.rules.blocked_share
+
     def reads(self, phone: str) -> bool:
         return self._fraction(phone, "reads") < self.rules.read_share
 
@@ -87,7 +103,7 @@ class SimulatedNetwork:
 
     def judge_send(self, session_id: int, to: str, now: float | None = None) -> str | None:
         """Count a send against the ban model. Returns None if fine, "restricted" or "banned"."""
-        now = time.monotonic() if now is None else now
+        now = self.clock.monotonic() if now is None else now
         health = self.session_health(session_id)
         if health.banned:
             return "banned"
@@ -108,7 +124,29 @@ class SimulatedNetwork:
         return "restricted"
 
     def record(self, delivery: Delivery) -> None:
+        """Keep what arrived; with a journal, also on disk before the sender hears back."""
         self.deliveries.append(delivery)
+        if self.journal is not None:
+            line = (json.dumps(asdict(delivery)) + "\n").encode()
+            fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def read_journal(path: Path) -> list[Delivery]:
+    """What a journal holds; a last line cut short by a killed process is ignored."""
+    if not path.exists():
+        return []
+    found = []
+    for line in path.read_text().splitlines():
+        try:
+            found.append(Delivery(**json.loads(line)))
+        except (ValueError, TypeError):
+            continue
+    return found
 
 
 def _trim(window: deque[float], older_than: float) -> None:
@@ -119,8 +157,10 @@ def _trim(window: deque[float], older_than: float) -> None:
 _networks: dict[int, SimulatedNetwork] = {}
 
 
-def network_for(seed: int) -> SimulatedNetwork:
+def network_for(
+    seed: int, clock: Clock | None = None, journal: Path | None = None
+) -> SimulatedNetwork:
     """One network per seed per process: every session of a worker shares it."""
     if seed not in _networks:
-        _networks[seed] = SimulatedNetwork(seed)
+        _networks[seed] = SimulatedNetwork(seed, clock=clock, journal=journal)
     return _networks[seed]
