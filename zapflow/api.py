@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from zapflow import __version__
 from zapflow.audit.endpoints import router as audit_router
 from zapflow.auth.endpoints import router as auth_router
+from zapflow.campaigns.endpoints import router as campaigns_router
 from zapflow.config import Settings
 from zapflow.contacts.endpoints import router as contacts_router
 from zapflow.db.engine import create_sessionmaker
 from zapflow.health.endpoints import router as health_router
 from zapflow.media.endpoints import router as media_router
 from zapflow.messages.endpoints import router as messages_router
+from zapflow.safety.endpoints import router as safety_router
 from zapflow.sessions.endpoints import router as sessions_router
 from zapflow.sessions.simulator_endpoints import router as simulator_router
 from zapflow.users.endpoints import router as users_router
@@ -56,6 +58,8 @@ def create_app(settings: Settings, engine: AsyncEngine) -> FastAPI:
         sessions_router,
         media_router,
         messages_router,
+        campaigns_router,
+        safety_router,
     )
     for router in routers:
         v1.include_router(router)

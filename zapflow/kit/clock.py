@@ -68,3 +68,13 @@ def make_clock(speed: float, anchor: datetime | None) -> Clock:
     if speed == 1:
         return SystemClock()
     return ScaledClock(anchor or datetime.now(UTC), speed)
+
+
+def local_to_utc(value: datetime, zone: str) -> datetime:
+    """A date and time as the user typed it: without an offset it is in `zone` (the user's time
+    zone, America/Sao_Paulo by default); with one, the offset wins."""
+    from zoneinfo import ZoneInfo
+
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value.astimezone(UTC)

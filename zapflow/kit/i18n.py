@@ -115,6 +115,48 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "pt-BR": "Arquivo grande demais: o limite é {limit_mb} MB.",
         "en": "File too large: the limit is {limit_mb} MB.",
     },
+    "media.bad_url": {
+        "pt-BR": "Endereço de mídia inválido: use um link http:// ou https://.",
+        "en": "Invalid media address: use an http:// or https:// link.",
+    },
+    "media.url_private": {
+        "pt-BR": "O link da mídia aponta para um endereço interno da rede, que não é permitido.",
+        "en": "The media link points to an internal network address, which is not allowed.",
+    },
+    "media.url_unreachable": {
+        "pt-BR": "Não foi possível baixar a mídia do link ({problem}). Confira o endereço.",
+        "en": "Could not download the media from the link ({problem}). Check the address.",
+    },
+    "media.url_failed": {
+        "pt-BR": "O link da mídia respondeu com erro ({status}). Confira o endereço.",
+        "en": "The media link answered with an error ({status}). Check the address.",
+    },
+    "resource.campaign": {"pt-BR": "Campanha", "en": "Campaign"},
+    "campaigns.bad_transition": {
+        "pt-BR": "A campanha está '{status}': não é possível {action}.",
+        "en": "The campaign is '{status}': it cannot {action}.",
+    },
+    "campaigns.bad_numbers": {
+        "pt-BR": "{count} número(s) inválido(s): {problems}. Corrija e envie de novo.",
+        "en": "{count} invalid number(s): {problems}. Fix them and send again.",
+    },
+    "campaigns.no_recipients": {
+        "pt-BR": "A campanha não tem destinatários: a lista está vazia ou nenhum número é válido.",
+        "en": "The campaign has no recipients: the list is empty or no number is valid.",
+    },
+    "campaigns.bad_timezone": {
+        "pt-BR": "Fuso horário desconhecido: '{zone}' (ex.: America/Sao_Paulo).",
+        "en": "Unknown time zone: '{zone}' (e.g. America/Sao_Paulo).",
+    },
+    "campaigns.bad_csv_form": {
+        "pt-BR": "Campo 'campaign' inválido: {problem}.",
+        "en": "Invalid 'campaign' field: {problem}.",
+    },
+    "optouts.exists": {
+        "pt-BR": "O número {phone} já está na lista de descadastro.",
+        "en": "The number {phone} is already on the opt-out list.",
+    },
+    "resource.opt_out": {"pt-BR": "Descadastro", "en": "Opt-out"},
     "resource.media": {"pt-BR": "Arquivo", "en": "File"},
     "resource.message": {"pt-BR": "Mensagem", "en": "Message"},
     "messages.bad_template": {

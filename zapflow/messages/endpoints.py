@@ -11,19 +11,23 @@ from zapflow.auth.dependencies import CurrentPrincipal
 from zapflow.messages import service
 from zapflow.messages.schemas import MessageIn, MessageOut, MessagePage, PreviewIn, PreviewOut
 from zapflow.models import MessageStatus, MessageType
-from zapflow.web.deps import DbSession, request_locale
+from zapflow.web.deps import AppSettings, DbSession, request_locale
 
 router = APIRouter(tags=["messages"])
 
 
 @router.post("/messages", response_model=MessageOut, status_code=201)
 async def send_message(
-    body: MessageIn, request: Request, principal: CurrentPrincipal, db: DbSession
+    body: MessageIn,
+    request: Request,
+    principal: CurrentPrincipal,
+    db: DbSession,
+    settings: AppSettings,
 ) -> MessageOut:
     """Queue a message (text with emoji, or an uploaded image or document with a caption) from
     one of your sessions. It is logged at once; its status follows (sent, delivered, read…)."""
     return MessageOut.model_validate(
-        await service.create_individual(db, principal, body, request_locale(request))
+        await service.create_individual(db, principal, body, request_locale(request), settings)
     )
 
 

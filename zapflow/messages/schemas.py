@@ -17,16 +17,20 @@ class MessageIn(StrictModel):
         default=None, max_length=4096, description="Text, or the caption of media"
     )
     media_id: int | None = None
-    scheduled_at: datetime | None = Field(default=None, description="With a time zone offset")
+    media_url: str | None = Field(
+        default=None, max_length=2000, description="An image or document fetched once, by URL"
+    )
+    scheduled_at: datetime | None = Field(
+        default=None,
+        description="Without an offset it is in your time zone (America/Sao_Paulo by default)",
+    )
 
     @model_validator(mode="after")
     def _something_to_send(self) -> MessageIn:
-        if not self.text and self.media_id is None:
-            raise ValueError("envie um texto ou um arquivo (media_id)")
-        if self.scheduled_at is not None and self.scheduled_at.tzinfo is None:
-            raise ValueError(
-                "scheduled_at precisa do fuso horário (ex.: 2026-12-24T09:00:00-03:00)"
-            )
+        if not self.text and self.media_id is None and not self.media_url:
+            raise ValueError("envie um texto, um arquivo (media_id) ou um link (media_url)")
+        if self.media_id is not None and self.media_url:
+            raise ValueError("use media_id ou media_url, não os dois")
         return self
 
 
@@ -58,6 +62,7 @@ class MessageOut(BaseModel):
     message_type: MessageType
     body: str | None
     media_id: int | None
+    media_url: str | None = None
     status: MessageStatus
     status_reason: str | None
     wa_message_id: str | None

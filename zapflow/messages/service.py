@@ -11,11 +11,14 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zapflow.auth.principal import Principal, owned_by
+from zapflow.config import Settings
 from zapflow.db.notify import OUTBOX_CHANNEL, notify
 from zapflow.errors import Invalid, NotFound
 from zapflow.kit import templates
+from zapflow.kit.clock import local_to_utc
 from zapflow.kit.phones import describe, normalize_phone
 from zapflow.kit.templates import Template, TemplateError
+from zapflow.media import remote
 from zapflow.media import service as media_service
 from zapflow.messages.schemas import MessageIn, PreviewIn, PreviewOut
 from zapflow.models import Contact, Message, MessageSource, MessageStatus, MessageType
@@ -67,7 +70,7 @@ async def preview(
 
 
 async def create_individual(
-    db: AsyncSession, principal: Principal, data: MessageIn, locale: str
+    db: AsyncSession, principal: Principal, data: MessageIn, locale: str, settings: Settings
 ) -> Message:
     """Queue one message; its text is a template, rendered now for this recipient."""
     session = await sessions_service.get(db, principal, data.session_id)
@@ -76,11 +79,15 @@ async def create_individual(
     if data.text:
         values, contact_id = await recipient_values(db, session.user_id, recipient)
         body = checked_template(data.text).render(values, seed=secrets.token_hex(8))
-    kind = MessageType.text
-    if data.media_id is not None:
-        kind = (await media_service.get(db, principal, data.media_id)).kind
+    kind, media_id = MessageType.text, data.media_id
+    if media_id is not None:
+        kind = (await media_service.get(db, principal, media_id)).kind
+    elif data.media_url:
+        content, filename = await remote.fetch(data.media_url, settings)
+        media = await media_service.store(db, principal, settings, content, filename)
+        kind, media_id = media.kind, media.id
     now = datetime.now(UTC)
-    due = data.scheduled_at.astimezone(UTC) if data.scheduled_at else now
+    due = local_to_utc(data.scheduled_at, principal.user.timezone) if data.scheduled_at else now
     message = Message(
         user_id=session.user_id,
         session_id=session.id,
@@ -89,7 +96,8 @@ async def create_individual(
         recipient=recipient,
         message_type=kind,
         body=body,
-        media_id=data.media_id,
+        media_id=media_id,
+        media_url=data.media_url,
         status=MessageStatus.scheduled if due > now else MessageStatus.queued,
         due_at=due,
     )

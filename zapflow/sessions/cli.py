@@ -109,14 +109,16 @@ def simulator_scan(
 def simulator_fault(
     session_id: int,
     fault: Annotated[
-        str, typer.Argument(help="disconnect | logout | ban | rate_overlimit | inbound")
+        str, typer.Argument(help="disconnect | logout | ban | restrict | rate_overlimit | inbound")
     ],
-    count: Annotated[int | None, typer.Option(help="rate_overlimit: how many sends fail")] = None,
+    count: Annotated[
+        int | None, typer.Option(help="restrict, rate_overlimit: how many sends fail")
+    ] = None,
     sender: Annotated[str | None, typer.Option(help="inbound: who writes")] = None,
     text: Annotated[str | None, typer.Option(help="inbound: what they write")] = None,
 ) -> None:
     """Inject a fault into a running simulator session."""
-    if fault not in {"disconnect", "logout", "ban", "rate_overlimit", "inbound"}:
+    if fault not in {"disconnect", "logout", "ban", "restrict", "rate_overlimit", "inbound"}:
         typer.echo(f"falha desconhecida: {fault}", err=True)
         raise typer.Exit(2)
     payload = {"fault": fault}

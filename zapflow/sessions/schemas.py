@@ -86,9 +86,9 @@ class ConfirmPairingIn(StrictModel):
 
 
 class FaultIn(StrictModel):
-    fault: Literal["disconnect", "logout", "ban", "rate_overlimit", "inbound"]
+    fault: Literal["disconnect", "logout", "ban", "restrict", "rate_overlimit", "inbound"]
     count: int | None = Field(
-        default=None, ge=1, le=1000, description="rate_overlimit: how many sends"
+        default=None, ge=1, le=1000, description="restrict, rate_overlimit: how many sends"
     )
     sender: str | None = Field(default=None, max_length=40, description="inbound: who writes")
     text: str | None = Field(default=None, max_length=4096, description="inbound: what they write")

@@ -65,7 +65,8 @@ async def confirm_pairing_code(
 async def inject_fault(
     session_id: int, body: FaultIn, request: Request, principal: CurrentPrincipal, db: DbSession
 ) -> CommandOut:
-    """disconnect | logout | ban | rate_overlimit (`count` sends) | inbound (`sender`, `text`)."""
+    """disconnect | logout | ban | restrict (463) or rate_overlimit (429) for `count` sends |
+    inbound (`sender`, `text`)."""
     payload: dict[str, str] = {"fault": body.fault}
     if body.count is not None:
         payload["count"] = str(body.count)

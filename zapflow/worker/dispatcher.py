@@ -101,7 +101,7 @@ class Dispatcher:
             if not self.is_open:  # the connection dropped: give the rest back
                 await self._give_back(row, "not_connected", delay=1.0)
                 continue
-            touched_network |= await self._deliver(row, campaign)
+            touched_network |= await self._deliver_safely(row, campaign)
         if not touched_network:
             return 0.0
         low, high = campaign.delay_ms if campaign else self.settings.send_delay_ms
@@ -158,6 +158,18 @@ class Dispatcher:
 
     # --- one message --------------------------------------------------------------------------
 
+    async def _deliver_safely(self, row: dict[str, Any], campaign: PoolCampaign | None) -> bool:
+        """A failure of ours (the database, a missing media file) before the driver was called
+        gives the row back instead of leaving it `sending`; after, it stays for recovery."""
+        try:
+            return await self._deliver(row, campaign)
+        except Exception:
+            log.exception("deliver_failed", session_id=self.session_id, message_id=row["id"])
+            if not row.get("handed_over"):
+                with contextlib.suppress(Exception):
+                    await self._give_back(row, "dispatch_error", delay=5.0)
+            return bool(row.get("handed_over"))
+
     async def _deliver(self, row: dict[str, Any], campaign: PoolCampaign | None) -> bool:
         """Send one claimed row. Returns whether the network was asked."""
         now = self.clock.now()
@@ -178,6 +190,7 @@ class Dispatcher:
             message = await self._outgoing(row)
             with contextlib.suppress(WhatsAppError):  # typing is a courtesy, not a requirement
                 await self.driver.send_presence(row["recipient"], "composing")
+            row["handed_over"] = True
             await self.driver.send(message)
         except WhatsAppError as error:
             await self._refused(row, error)
@@ -230,13 +243,10 @@ class Dispatcher:
         except WhatsAppError as error:
             log.warning("number_check_failed", session_id=self.session_id, code=error.code)
             return None
+        found = {answer.phone: (answer.on_whatsapp, answer.jid) for answer in answers}
         async with transaction(self.sessionmaker) as db:
-            for answer in answers:
-                await outbox.remember_check(
-                    db, row["user_id"], answer.phone, answer.on_whatsapp, answer.jid, now
-                )
-        found = {answer.phone: answer.on_whatsapp for answer in answers}
-        return found.get(row["recipient"])
+            await outbox.remember_checks(db, row["user_id"], found, now)
+        return found[row["recipient"]][0] if row["recipient"] in found else None
 
     async def _refused(self, row: dict[str, Any], error: WhatsAppError) -> None:
         fault = classify(error)
@@ -252,9 +262,8 @@ class Dispatcher:
         elif fault is Fault.not_on_whatsapp:
             await self._done(row, "invalid_number", error.reason, error.code)
             async with transaction(self.sessionmaker) as db:
-                await outbox.remember_check(
-                    db, row["user_id"], row["recipient"], False, None, self.clock.now()
-                )
+                answer: dict[str, tuple[bool, str | None]] = {row["recipient"]: (False, None)}
+                await outbox.remember_checks(db, row["user_id"], answer, self.clock.now())
         elif fault is Fault.transient and row["attempts"] < MAX_ATTEMPTS:
             await self._give_back(
                 row, error.reason, code=error.code, delay=2.0 ** row["attempts"], counts=True

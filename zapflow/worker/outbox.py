@@ -111,7 +111,7 @@ _FAILURE = text(
 )
 _SUPPRESS = text(
     """INSERT INTO opt_outs (user_id, phone, source, note)
-    SELECT :uid, :phone, 'suppressed', :note
+    SELECT :uid, CAST(:phone AS varchar), 'suppressed', :note
     WHERE (SELECT count(*) FROM number_failures
            WHERE user_id = :uid AND phone = :phone AND at > :now - :window) >= :limit
     ON CONFLICT (user_id, phone) DO NOTHING
@@ -132,9 +132,13 @@ _UNCHECKED_AHEAD = text(
                       WHERE nc.user_id = :uid AND nc.phone = m.recipient
                         AND nc.checked_at > :now - :fresh_negative)"""
 )
-_REMEMBER_CHECK = text(
+# One statement, rows in phone order: concurrent batches then lock in the same order.
+_REMEMBER_CHECKS = text(
     """INSERT INTO number_checks (user_id, phone, on_whatsapp, jid, checked_at)
-    VALUES (:uid, :phone, :on, :jid, :now)
+    SELECT :uid, phone, on_whatsapp, jid, :now
+    FROM unnest(CAST(:phones AS varchar[]), CAST(:ons AS boolean[]), CAST(:jids AS varchar[]))
+      AS t(phone, on_whatsapp, jid)
+    ORDER BY phone
     ON CONFLICT (user_id, phone) DO UPDATE
       SET on_whatsapp = EXCLUDED.on_whatsapp, jid = EXCLUDED.jid,
           checked_at = EXCLUDED.checked_at"""
@@ -303,11 +307,18 @@ async def unchecked_ahead(
     return [phone for (phone,) in (await db.execute(_UNCHECKED_AHEAD, params)).all()]
 
 
-async def remember_check(
-    db: AsyncSession, user_id: int, phone: str, on_whatsapp: bool, jid: str | None, now: datetime
+async def remember_checks(
+    db: AsyncSession, user_id: int, answers: dict[str, tuple[bool, str | None]], now: datetime
 ) -> None:
-    params = {"uid": user_id, "phone": phone, "on": on_whatsapp, "jid": jid, "now": now}
-    await db.execute(_REMEMBER_CHECK, params)
+    phones = sorted(answers)
+    params = {
+        "uid": user_id,
+        "now": now,
+        "phones": phones,
+        "ons": [answers[p][0] for p in phones],
+        "jids": [answers[p][1] for p in phones],
+    }
+    await db.execute(_REMEMBER_CHECKS, params)
 
 
 async def complete_if_done(db: AsyncSession, campaign_id: int, now: datetime) -> bool:

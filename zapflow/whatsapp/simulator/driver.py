@@ -170,7 +170,7 @@ class SimulatorDriver:
     # --- faults (simulator only) ----------------------------------------------------------
 
     async def inject(self, fault: str, payload: dict[str, str] | None = None) -> None:
-        """disconnect | logout | ban | rate_overlimit | inbound."""
+        """disconnect | logout | ban | restrict | rate_overlimit | inbound."""
         payload = payload or {}
         if fault == "disconnect":
             self.phone = None
@@ -187,6 +187,10 @@ class SimulatorDriver:
             await self.logout()
         elif fault == "ban":
             self._ban()
+        elif fault == "restrict":
+            self.network.session_health(self.session_id).restricted_left = int(
+                payload.get("count", "1")
+            )
         elif fault == "rate_overlimit":
             self.network.session_health(self.session_id).overlimit_left = int(
                 payload.get("count", "3")
@@ -235,6 +239,9 @@ class SimulatorDriver:
         if health.overlimit_left > 0:
             health.overlimit_left -= 1
             raise WhatsAppError("429", "rate-overlimit", transient=True)
+        if health.restricted_left > 0:
+            health.restricted_left -= 1
+            raise WhatsAppError("463", "account restricted", transient=False)
         if self.rng.random() < self.network.rules.transient_failure_share:
             raise WhatsAppError("500", "transient server error", transient=True)
         verdict = self.network.judge_send(self.session_id, message.to)

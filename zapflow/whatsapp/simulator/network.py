@@ -43,6 +43,7 @@ class SessionHealth:
     violations: int = 0
     banned: bool = False
     overlimit_left: int = 0
+    restricted_left: int = 0
 
 
 @dataclass(frozen=True)
@@ -162,5 +163,10 @@ def network_for(
 ) -> SimulatedNetwork:
     """One network per seed per process: every session of a worker shares it."""
     if seed not in _networks:
-        _networks[seed] = SimulatedNetwork(seed, clock=clock, journal=journal)
-    return _networks[seed]
+        _networks[seed] = SimulatedNetwork(seed)
+    network = _networks[seed]
+    if clock is not None:
+        network.clock = clock
+    if journal is not None:
+        network.journal = journal
+    return network
