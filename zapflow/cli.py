@@ -15,6 +15,7 @@ import uvicorn
 from zapflow.api import create_app
 from zapflow.auth.principal import Principal
 from zapflow.bootstrap import Runtime, prepare
+from zapflow.campaigns.cli import campaigns_app, messages_app, optouts_app
 from zapflow.config import Settings
 from zapflow.contacts import service as contacts_service
 from zapflow.db.engine import create_sessionmaker, resolve_database_url, transaction
@@ -38,6 +39,9 @@ app.add_typer(contacts_app, name="contacts")
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(simulator_app, name="simulator")
 app.add_typer(keys_app, name="keys")
+app.add_typer(campaigns_app, name="campaigns")
+app.add_typer(messages_app, name="messages")
+app.add_typer(optouts_app, name="optouts")
 
 HostOption = Annotated[str | None, typer.Option(help="Address to listen on")]
 PortOption = Annotated[int | None, typer.Option(help="Port to listen on")]

@@ -160,10 +160,12 @@ async def test_pause_resume_and_cancel(committed_url: str, tmp_path: Path) -> No
         await asyncio.sleep(1.0)
         assert len(network.deliveries) <= at_pause + 1  # at most the one in flight
         again = await client.post(f"/api/v1/campaigns/{cid}/pause", headers=auth(key))
-        assert again.status_code == 409 and "paused" in again.json()["detail"]
+        assert again.status_code == 200 and again.json()["status"] == "paused"  # idempotent
         resumed = await client.post(f"/api/v1/campaigns/{cid}/resume", headers=auth(key))
         assert resumed.json()["status"] == "running"
         await eventually(lambda: campaign_in(client, key, cid, "completed"), timeout=30)
+        late = await client.post(f"/api/v1/campaigns/{cid}/pause", headers=auth(key))
+        assert late.status_code == 409 and "completed" in late.json()["detail"]
         other = (
             await client.post(
                 "/api/v1/campaigns",

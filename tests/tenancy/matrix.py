@@ -18,6 +18,9 @@ from tests.helpers.users import create_api_key
 from zapflow.audit.service import AuditContext, record
 from zapflow.models import (
     AuditLog,
+    Campaign,
+    CampaignKind,
+    CampaignStatus,
     ContactImport,
     DesiredState,
     Engine,
@@ -27,6 +30,9 @@ from zapflow.models import (
     MessageSource,
     MessageStatus,
     MessageType,
+    NumberFailure,
+    OptOut,
+    OptOutSource,
     SessionStatus,
     User,
     WhatsAppSession,
@@ -116,6 +122,46 @@ async def _message(session: AsyncSession, owner: User) -> int:
     return row.id
 
 
+async def _campaign(session: AsyncSession, owner: User) -> int:
+    row = Campaign(
+        user_id=owner.id,
+        name="Natal",
+        kind=CampaignKind.bulk,
+        status=CampaignStatus.paused,
+        message_type=MessageType.text,
+        body_template="Oi",
+    )
+    session.add(row)
+    await session.flush()
+    session.add(
+        Message(
+            user_id=owner.id,
+            campaign_id=row.id,
+            source=MessageSource.bulk,
+            recipient="+5511987654321",
+            message_type=MessageType.text,
+            body="Oi",
+            status=MessageStatus.queued,
+        )
+    )
+    await session.flush()
+    return row.id
+
+
+async def _opt_out(session: AsyncSession, owner: User) -> int:
+    row = OptOut(user_id=owner.id, phone="+5511987654321", source=OptOutSource.manual)
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def _number_failure(session: AsyncSession, owner: User) -> int:
+    row = NumberFailure(user_id=owner.id, phone="+5511987654321", reason="blocked")
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
 RESOURCES: list[OwnedResource] = [
     OwnedResource(
         "api_key",
@@ -164,11 +210,44 @@ RESOURCES: list[OwnedResource] = [
             ("POST", "/api/v1/sessions/{id}/logout", None),
             ("POST", "/api/v1/simulator/sessions/{id}/scan", {}),
             ("POST", "/api/v1/messages", {"session_id": "{id}", "to": "11987654321", "text": "x"}),
+            (
+                "POST",
+                "/api/v1/campaigns",
+                {"name": "x", "session_ids": ["{id}"], "numbers": "11987654321", "text": "x"},
+            ),
+            ("POST", "/api/v1/campaigns/estimate", {"session_ids": ["{id}"], "recipients": 5}),
             ("DELETE", "/api/v1/sessions/{id}", None),
         ],
         ["/api/v1/sessions"],
     ),
-    OwnedResource("media", _media, [("GET", "/api/v1/media/{id}", None)]),
+    OwnedResource(
+        "media",
+        _media,
+        [("GET", "/api/v1/media/{id}", None)],
+    ),
+    OwnedResource(
+        "campaign",
+        _campaign,
+        [
+            ("GET", "/api/v1/campaigns/{id}", None),
+            ("POST", "/api/v1/campaigns/{id}/pause", None),
+            ("POST", "/api/v1/campaigns/{id}/resume", None),
+            ("POST", "/api/v1/campaigns/{id}/cancel", None),
+        ],
+        ["/api/v1/campaigns"],
+    ),
+    OwnedResource(
+        "opt_out",
+        _opt_out,
+        [("GET", "/api/v1/opt-outs/{id}", None), ("DELETE", "/api/v1/opt-outs/{id}", None)],
+        ["/api/v1/opt-outs"],
+    ),
+    OwnedResource(
+        "number_failure",
+        _number_failure,
+        [("GET", "/api/v1/number-failures/{id}", None)],
+        ["/api/v1/number-failures"],
+    ),
     OwnedResource(
         "message", _message, [("GET", "/api/v1/messages/{id}", None)], ["/api/v1/messages"]
     ),

@@ -13,7 +13,10 @@ def _fill(body: dict | None, resource_id: int) -> dict | None:
     """Bodies may name the resource too (`{"list_id": "{id}"}`)."""
     if body is None:
         return None
-    return {k: resource_id if v == "{id}" else v for k, v in body.items()}
+    return {
+        k: resource_id if v == "{id}" else [resource_id] if v == ["{id}"] else v
+        for k, v in body.items()
+    }
 
 
 def _ids(listing: list | dict) -> list[int]:

@@ -308,6 +308,8 @@ _ACTIVE = (CampaignStatus.scheduled, CampaignStatus.running)
 async def pause(db: AsyncSession, principal: Principal, campaign_id: int) -> Campaign:
     """Stop taking new rows; a message already being sent finishes."""
     campaign = await _locked(db, principal, campaign_id)
+    if campaign.status is CampaignStatus.paused:
+        return campaign  # a second click changes nothing
     _require(campaign, _ACTIVE, "pause")
     campaign.status = CampaignStatus.paused
     await _audit(db, principal, campaign, "campaign.paused")
@@ -316,6 +318,8 @@ async def pause(db: AsyncSession, principal: Principal, campaign_id: int) -> Cam
 
 async def resume(db: AsyncSession, principal: Principal, campaign_id: int) -> Campaign:
     campaign = await _locked(db, principal, campaign_id)
+    if campaign.status in _ACTIVE:
+        return campaign  # already going
     _require(campaign, (CampaignStatus.paused,), "resume")
     not_started = campaign.started_at is None and campaign.scheduled_at is not None
     future = (

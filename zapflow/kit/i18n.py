@@ -157,6 +157,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The number {phone} is already on the opt-out list.",
     },
     "resource.opt_out": {"pt-BR": "Descadastro", "en": "Opt-out"},
+    "resource.number_failure": {"pt-BR": "Falha", "en": "Failure"},
     "resource.media": {"pt-BR": "Arquivo", "en": "File"},
     "resource.message": {"pt-BR": "Mensagem", "en": "Message"},
     "messages.bad_template": {

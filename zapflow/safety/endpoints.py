@@ -36,6 +36,11 @@ async def add_opt_out(
     return OptOutOut.model_validate(entry)
 
 
+@router.get("/opt-outs/{opt_out_id}", response_model=OptOutOut)
+async def get_opt_out(opt_out_id: int, principal: CurrentPrincipal, db: DbSession) -> OptOutOut:
+    return OptOutOut.model_validate(await service.get_opt_out(db, principal, opt_out_id))
+
+
 @router.delete("/opt-outs/{opt_out_id}", status_code=204)
 async def remove_opt_out(opt_out_id: int, principal: CurrentPrincipal, db: DbSession) -> Response:
     await service.remove(db, principal, opt_out_id)
@@ -53,3 +58,10 @@ async def number_failures(
     """Failed sends per number (newest first); enough of them suppress the number."""
     found = await service.failures(db, principal, phone, request_locale(request), limit)
     return [NumberFailureOut.model_validate(f) for f in found]
+
+
+@router.get("/number-failures/{failure_id}", response_model=NumberFailureOut)
+async def get_number_failure(
+    failure_id: int, principal: CurrentPrincipal, db: DbSession
+) -> NumberFailureOut:
+    return NumberFailureOut.model_validate(await service.get_failure(db, principal, failure_id))

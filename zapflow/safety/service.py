@@ -56,3 +56,21 @@ async def failures(
         stmt = stmt.where(NumberFailure.phone == recipient_phone(phone, locale))
     stmt = stmt.order_by(NumberFailure.at.desc(), NumberFailure.id.desc()).limit(limit)
     return list((await db.execute(stmt)).scalars())
+
+
+async def get_opt_out(db: AsyncSession, principal: Principal, opt_out_id: int) -> OptOut:
+    stmt = select(OptOut).where(OptOut.id == opt_out_id, owned_by(principal, OptOut))
+    found = (await db.execute(stmt)).scalar_one_or_none()
+    if found is None:
+        raise NotFound("opt_out")
+    return found
+
+
+async def get_failure(db: AsyncSession, principal: Principal, failure_id: int) -> NumberFailure:
+    stmt = select(NumberFailure).where(
+        NumberFailure.id == failure_id, owned_by(principal, NumberFailure)
+    )
+    found = (await db.execute(stmt)).scalar_one_or_none()
+    if found is None:
+        raise NotFound("number_failure")
+    return found
