@@ -46,6 +46,7 @@ lint: deps
 bench: deps
 	$(UV) run python bench/import_contacts.py --rows 1000000 --rounds 3
 	$(UV) run python bench/gateway_memory.py --attempts 1000
+	$(UV) run --group bench python bench/dispatch.py --messages 5000 --rounds 3 --sessions 500
 
 format: deps
 	$(UV) run ruff check --fix zapflow tests

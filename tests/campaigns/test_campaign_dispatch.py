@@ -277,3 +277,39 @@ async def _final(client, key: str, mid: int) -> tuple[str, str] | None:  # type:
     if body["status"] in ("queued", "scheduled", "sending"):
         return None
     return body["status"], body["status_reason"]
+
+
+async def test_without_pauses_rows_go_in_batches_under_the_same_rules(
+    committed_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(committed_url, tmp_path, send_delay_ms=(0, 0))
+    key = make_owner(committed_url)
+    valid = numbers(settings, exist=True, count=60)
+    invalid = numbers(settings, exist=False, count=5)
+    network = network_for(settings.simulator_seed)
+    network.rules.burst_per_minute = 10_000  # else 40 a minute gets the number restricted
+    async with api_client(settings) as client, running_worker(settings):
+        sid = await open_session(client, key, "Chip", hourly_cap=1000)
+        await client.post("/api/v1/opt-outs", json={"phone": valid[0]}, headers=auth(key))
+        created = await client.post(
+            "/api/v1/campaigns",
+            json={
+                "name": "Rápida",
+                "session_ids": [sid],
+                "numbers": valid + invalid,
+                "text": "Oi",
+                "min_delay_seconds": 0,
+                "max_delay_seconds": 0,
+            },
+            headers=auth(key),
+        )
+        cid = created.json()["id"]
+        # an opt-out arriving after the campaign was created is honoured at send time
+        await client.post("/api/v1/opt-outs", json={"phone": valid[-1]}, headers=auth(key))
+        done = await eventually(lambda: campaign_in(client, key, cid, "completed"), timeout=30)
+    rows = outbox(committed_url, cid)
+    assert_once_each(list(network.deliveries), valid[1:-1])
+    assert rows[valid[0]]["status"] == rows[valid[-1]]["status"] == "skipped"
+    assert {rows[p]["status"] for p in invalid} == {"invalid_number"}
+    assert done["counts"]["skipped"] == 2 and done["counts"]["invalid_number"] == 5  # type: ignore[index]
+    assert done["started_at"] and done["finished_at"]  # type: ignore[index]

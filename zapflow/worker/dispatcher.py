@@ -50,6 +50,7 @@ log = get_logger(__name__)
 BATCH = 20
 MAX_ATTEMPTS = 5
 IDLE_SECONDS = 30.0  # real seconds: a safety net under NOTIFY, not the way work is found
+_FINAL_STATUS = {Fault.not_on_whatsapp: "invalid_number", Fault.blocked: "blocked"}
 
 
 @dataclass
@@ -96,6 +97,9 @@ class Dispatcher:
         claimed, campaign = await self._claim(now, room)
         if not claimed:
             return None
+        if len(claimed) > 1:  # no pause between sends: check, send and record as a batch
+            await self._batch_round(claimed, campaign)
+            return 0.0
         touched_network = False
         for row in claimed:
             if not self.is_open:  # the connection dropped: give the rest back
@@ -173,12 +177,8 @@ class Dispatcher:
     async def _deliver(self, row: dict[str, Any], campaign: PoolCampaign | None) -> bool:
         """Send one claimed row. Returns whether the network was asked."""
         now = self.clock.now()
-        if campaign is not None and campaign.window is not None:
-            zone = recipient_timezone(row["recipient"], campaign.timezone)
-            if not campaign.window.is_open(now, zone):
-                opening = campaign.window.next_opening(now, zone)
-                await self._give_back(row, "outside_send_window", due=opening)
-                return False
+        if not await self._in_window(row, campaign, now):
+            return False
         opted_out, on_whatsapp = await self._recipient_checks(row, now)
         if opted_out:
             await self._done(row, "skipped", "opted_out", None)
@@ -359,6 +359,125 @@ class Dispatcher:
             mimetype,
             filename,
         )
+
+    # --- batches -----------------------------------------------------------------------------
+
+    async def _batch_round(self, rows: list[dict[str, Any]], campaign: PoolCampaign | None) -> None:
+        """The same rules as one by one, with one query for the checks and one statement for
+        the outcomes. A crash mid-batch leaves the batch's rows `unknown`, never resent."""
+        now = self.clock.now()
+        ready = [row for row in rows if await self._in_window(row, campaign, now)]
+        if ready:
+            await self._send_batch(ready, now)
+        await self._complete_campaigns(rows)
+
+    async def _send_batch(self, ready: list[dict[str, Any]], now: datetime) -> None:
+        flags = await self._batch_flags(ready, now)
+        outcomes: list[tuple[int, str, str | None, str | None]] = []
+        failed_numbers: list[tuple[dict[str, Any], str | None, str]] = []
+        for index, row in enumerate(ready):
+            opted_out, on_whatsapp = flags.get(row["recipient"], (False, None))
+            if opted_out:
+                outcomes.append((row["id"], "skipped", "opted_out", None))
+                continue
+            if on_whatsapp is False:
+                outcomes.append(
+                    (row["id"], "invalid_number", "number not on WhatsApp", "not_on_whatsapp")
+                )
+                continue
+            if not self.is_open:
+                await self._give_back(row, "not_connected", delay=1.0)
+                continue
+            try:
+                message = await self._outgoing(row)
+                with contextlib.suppress(WhatsAppError):
+                    await self.driver.send_presence(row["recipient"], "composing")
+                await self.driver.send(message)
+            except WhatsAppError as error:
+                fault = classify(error)
+                if fault.is_session_fault or fault is Fault.transient:
+                    await self._record_batch(outcomes, failed_numbers, now)
+                    outcomes, failed_numbers = [], []
+                    await self._refused(row, error)
+                    if fault.is_session_fault:  # give the rest back at once
+                        for rest in ready[index + 1 :]:
+                            await self._give_back(rest, fault.value, delay=1.0)
+                        break
+                    continue
+                outcomes.append(
+                    (row["id"], _FINAL_STATUS.get(fault, "failed"), error.reason, error.code)
+                )
+                if fault in (Fault.blocked, Fault.number):
+                    failed_numbers.append((row, error.code, error.reason))
+            else:
+                outcomes.append((row["id"], "sent", None, None))
+        await self._record_batch(outcomes, failed_numbers, now)
+
+    async def _complete_campaigns(self, rows: list[dict[str, Any]]) -> None:
+        campaign_ids = {row["campaign_id"] for row in rows if row["campaign_id"] is not None}
+        if campaign_ids:
+            async with transaction(self.sessionmaker) as db:
+                for campaign_id in sorted(campaign_ids):
+                    await outbox.complete_if_done(db, campaign_id, self.clock.now())
+
+    async def _in_window(
+        self, row: dict[str, Any], campaign: PoolCampaign | None, now: datetime
+    ) -> bool:
+        """True if the row may leave now; otherwise it goes back until its window opens."""
+        if campaign is None or campaign.window is None:
+            return True
+        zone = recipient_timezone(row["recipient"], campaign.timezone)
+        if campaign.window.is_open(now, zone):
+            return True
+        await self._give_back(
+            row, "outside_send_window", due=campaign.window.next_opening(now, zone)
+        )
+        return False
+
+    async def _batch_flags(
+        self, rows: list[dict[str, Any]], now: datetime
+    ) -> dict[str, tuple[bool, bool | None]]:
+        fresh = timedelta(days=self.settings.number_check_ttl_days)
+        negative = timedelta(days=self.settings.number_check_negative_ttl_days)
+        phones = [r["recipient"] for r in rows if r["recipient_kind"] == "phone"]
+        async with transaction(self.sessionmaker) as db:
+            flags = await outbox.batch_checks(db, rows[0]["user_id"], phones, now, fresh, negative)
+        unknown = [p for p, (opted, on) in flags.items() if not opted and on is None]
+        if unknown and self.settings.check_numbers:
+            try:
+                answers = await self.driver.check_numbers(unknown)
+            except WhatsAppError as error:
+                log.warning("number_check_failed", session_id=self.session_id, code=error.code)
+                return flags
+            found = {a.phone: (a.on_whatsapp, a.jid) for a in answers}
+            async with transaction(self.sessionmaker) as db:
+                await outbox.remember_checks(db, rows[0]["user_id"], found, now)
+            flags |= {phone: (False, on) for phone, (on, _jid) in found.items()}
+        return flags
+
+    async def _record_batch(
+        self,
+        outcomes: list[tuple[int, str, str | None, str | None]],
+        failed_numbers: list[tuple[dict[str, Any], str | None, str]],
+        now: datetime,
+    ) -> None:
+        if not outcomes:
+            return
+        async with transaction(self.sessionmaker) as db:
+            await outbox.finish_many(db, outcomes, now)
+            for row, code, reason in failed_numbers:
+                await outbox.log_failure(
+                    db,
+                    row,
+                    self.session_id,
+                    code,
+                    reason,
+                    now,
+                    limit=self.settings.suppress_after_failures,
+                    window=timedelta(days=self.settings.failure_window_days),
+                )
+        sent = sum(outcome[1] == "sent" for outcome in outcomes)
+        log.info("messages_sent", session_id=self.session_id, sent=sent, recorded=len(outcomes))
 
     # --- sleeping -----------------------------------------------------------------------------
 

@@ -68,7 +68,7 @@ _CLAIM_CAMPAIGN = text(
 )
 _CAMPAIGN_STARTED = text(
     "UPDATE campaigns SET status = 'running', started_at = COALESCE(started_at, :now), "
-    "updated_at = now() WHERE id = :cid AND status = 'scheduled'"
+    "updated_at = now() WHERE id = :cid AND (status = 'scheduled' OR started_at IS NULL)"
 )
 _POOL = text(
     """SELECT c.id, c.min_delay_ms, c.max_delay_ms, c.send_window_start, c.send_window_end,
@@ -371,3 +371,57 @@ async def notification(
 async def media(db: AsyncSession, media_id: int) -> tuple[str, str, str | None]:
     storage, mimetype, filename = (await db.execute(_MEDIA, {"id": media_id})).one()
     return storage, mimetype, filename
+
+
+# --- batches (when there is no pause between sends) --------------------------------------------
+
+_BATCH_CHECKS = text(
+    """SELECT p.phone,
+      EXISTS (SELECT 1 FROM opt_outs o WHERE o.user_id = :uid AND o.phone = p.phone),
+      (SELECT nc.on_whatsapp FROM number_checks nc
+       WHERE nc.user_id = :uid AND nc.phone = p.phone
+         AND nc.checked_at > :now - CASE WHEN nc.on_whatsapp THEN :fresh ELSE :fresh_negative END)
+    FROM unnest(CAST(:phones AS varchar[])) AS p(phone)"""
+)
+_FINISH_MANY = text(
+    """UPDATE messages m SET status = v.status, status_reason = v.reason, error_code = v.code,
+      sent_at = CASE WHEN v.status = 'sent' THEN :now ELSE m.sent_at END,
+      failed_at = CASE WHEN v.status IN ('failed', 'invalid_number', 'blocked')
+                  THEN :now ELSE m.failed_at END,
+      updated_at = now()
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS varchar[]),
+                CAST(:reasons AS varchar[]), CAST(:codes AS varchar[]))
+      AS v(id, status, reason, code)
+    WHERE m.id = v.id"""
+)
+
+
+async def batch_checks(
+    db: AsyncSession,
+    user_id: int,
+    phones: list[str],
+    now: datetime,
+    fresh: timedelta,
+    negative: timedelta,
+) -> dict[str, tuple[bool, bool | None]]:
+    """For each phone: (opted out?, on WhatsApp? — None when no fresh answer is cached)."""
+    params = {
+        "uid": user_id,
+        "phones": sorted(set(phones)),
+        "now": now,
+        "fresh": fresh,
+        "fresh_negative": negative,
+    }
+    rows = (await db.execute(_BATCH_CHECKS, params)).all()
+    return {phone: (bool(opted), on) for phone, opted, on in rows}
+
+
+async def finish_many(
+    db: AsyncSession, results: list[tuple[int, str, str | None, str | None]], now: datetime
+) -> None:
+    """Record many outcomes in one statement: (message id, status, reason, code)."""
+    if not results:
+        return
+    ids, statuses, reasons, codes = (list(column) for column in zip(*results, strict=True))
+    params = {"ids": ids, "statuses": statuses, "reasons": reasons, "codes": codes, "now": now}
+    await db.execute(_FINISH_MANY, params)
