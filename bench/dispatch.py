@@ -88,7 +88,9 @@ def seed_campaign(url: str, uid: int, sid: int, n: int) -> int:
             "FROM STDIN"
         ) as copy:
             for i in range(n):
-                copy.write_row((uid, cid, "bulk", f"+55219{i:08d}", "phone", "text", "Oi", "queued"))
+                copy.write_row(
+                    (uid, cid, "bulk", f"+55219{i:08d}", "phone", "text", "Oi", "queued")
+                )
     return cid
 
 
@@ -106,8 +108,12 @@ def settings(url: str, data_dir: Path) -> Settings:
 
 
 def network() -> SimulatedNetwork:
-    rules = NetworkRules(exists_share=1.0, receipt_delay_ms=(10**7, 10**7), burst_per_minute=10**9,
-                         new_contacts_per_hour=10**9)
+    rules = NetworkRules(
+        exists_share=1.0,
+        receipt_delay_ms=(10**7, 10**7),
+        burst_per_minute=10**9,
+        new_contacts_per_hour=10**9,
+    )
     return SimulatedNetwork(seed=7, rules=rules)
 
 
@@ -261,18 +267,38 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def worker_memory(server: str, sessions: int, data_dir: Path) -> tuple[float, float]:
-    """RSS (MB) of a worker with no sessions, and with `sessions` open simulator sessions."""
+async def worker_memory(server: str, sessions: int, data_dir: Path) -> tuple[float, float, int]:
+    """RSS (MB) of a worker with no sessions, and with `sessions` open simulator sessions (and
+    how many were open when measured)."""
     results = []
+    opened = 0
     for count in (0, sessions):
         url = fresh(server)
         env = {k: v for k, v in os.environ.items() if not k.startswith("ZAPFLOW_")}
-        env |= {"DATABASE_URL": url, "ZAPFLOW_SECRET_KEY": SECRET, "ZAPFLOW_ENV": "test",
-                "ZAPFLOW_DATA_DIR": str(data_dir), "ZAPFLOW_LOG_LEVEL": "WARNING",
-                "ZAPFLOW_WORKER_MAX_SESSIONS": str(max(count, 1))}
-        subprocess.run([sys.executable, "-m", "zapflow.cli", "users", "create-admin", "--email",
-                        "b@b.com", "--name", "B"], env=env | {"ZAPFLOW_NEW_PASSWORD": "x" * 12},
-                       check=True, capture_output=True)
+        env |= {
+            "DATABASE_URL": url,
+            "ZAPFLOW_SECRET_KEY": SECRET,
+            "ZAPFLOW_ENV": "test",
+            "ZAPFLOW_DATA_DIR": str(data_dir),
+            "ZAPFLOW_LOG_LEVEL": "WARNING",
+            "ZAPFLOW_WORKER_MAX_SESSIONS": str(max(count, 1)),
+        }
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "zapflow.cli",
+                "users",
+                "create-admin",
+                "--email",
+                "b@b.com",
+                "--name",
+                "B",
+            ],
+            env=env | {"ZAPFLOW_NEW_PASSWORD": "x" * 12},
+            check=True,
+            capture_output=True,
+        )
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(
                 "INSERT INTO whatsapp_sessions (user_id, name, engine, status, desired_state) "
@@ -282,8 +308,12 @@ async def worker_memory(server: str, sessions: int, data_dir: Path) -> tuple[flo
             )
         if count:  # a phone scans each QR: the sessions have creds
             await _scan_all(url, data_dir, count)
-        process = subprocess.Popen([sys.executable, "-m", "zapflow.cli", "worker"], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "zapflow.cli", "worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             deadline = time.monotonic() + 180
             while time.monotonic() < deadline:
@@ -300,7 +330,7 @@ async def worker_memory(server: str, sessions: int, data_dir: Path) -> tuple[flo
             process.terminate()
             process.wait(timeout=60)
             drop(server, url)
-    return results[0], results[1]
+    return results[0], results[1], opened
 
 
 async def _scan_all(url: str, data_dir: Path, count: int) -> None:
@@ -321,10 +351,14 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scheduled", type=int, default=300)
     parser.add_argument("--sessions", type=int, default=500)
+    parser.add_argument("--only-memory", action="store_true")
     args = parser.parse_args()
     server = server_url()
     data_dir = Path(tempfile.mkdtemp())
     configure_logging(settings(server, data_dir))
+    if args.only_memory:
+        print(json.dumps(await worker_memory(server, args.sessions, data_dir)))
+        return
     figures: dict[str, list[float]] = {"ours": [], "raw_sql": [], "procrastinate": []}
     for _ in range(args.rounds):
         for name, run in (
@@ -344,7 +378,7 @@ async def main() -> None:
         latencies = await scheduling_latency(url, args.scheduled, 20, data_dir)
     finally:
         drop(server, url)
-    idle, loaded = await worker_memory(server, args.sessions, data_dir)
+    idle, loaded, opened = await worker_memory(server, args.sessions, data_dir)
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -360,7 +394,11 @@ async def main() -> None:
             "p99": round(percentile(latencies, 0.99), 1),
             "max": round(latencies[-1], 1),
         },
-        "worker_rss_mb": {"no_sessions": round(idle, 1), f"{args.sessions}_sessions": round(loaded, 1)},
+        "worker_rss_mb": {
+            "no_sessions": round(idle, 1),
+            f"{args.sessions}_sessions": round(loaded, 1),
+            "sessions_open_when_measured": opened,
+        },
     }
     print(json.dumps(report, indent=2))
 
