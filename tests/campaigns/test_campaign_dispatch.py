@@ -313,3 +313,26 @@ async def test_without_pauses_rows_go_in_batches_under_the_same_rules(
     assert {rows[p]["status"] for p in invalid} == {"invalid_number"}
     assert done["counts"]["skipped"] == 2 and done["counts"]["invalid_number"] == 5  # type: ignore[index]
     assert done["started_at"] and done["finished_at"]  # type: ignore[index]
+
+
+async def test_a_new_number_in_warm_up_sends_a_fraction_of_its_caps(
+    committed_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(committed_url, tmp_path, clock_speed=3600, warmup_days=10)
+    key = make_owner(committed_url)
+    valid = numbers(settings, exist=True, count=6)
+    network = network_for(settings.simulator_seed)
+    async with api_client(settings) as client, running_worker(settings):
+        sid = await open_session(client, key, "Chip novo", hourly_cap=20, warmup=True)
+        created = await client.post(
+            "/api/v1/campaigns",
+            json={"name": "Devagar", "session_ids": [sid], "numbers": valid, "text": "Oi"},
+            headers=auth(key),
+        )
+        assert created.json()["eta"]["per_hour"] == 2  # day 1 of 10: a tenth of 20
+        await eventually(
+            lambda: campaign_in(client, key, created.json()["id"], "completed"), timeout=60
+        )
+    deliveries = list(network.deliveries)
+    assert_once_each(deliveries, valid)
+    assert_caps_held(deliveries, 2)
