@@ -115,6 +115,18 @@ def run(host: HostOption = None, port: PortOption = None) -> None:
 
 
 @app.command()
+def openapi() -> None:
+    """Print the API's OpenAPI schema (the dashboard's TypeScript client is generated from it)."""
+    import json
+
+    from zapflow.db.engine import create_engine
+
+    settings = Settings(simulator_enabled=True, DATABASE_URL="postgresql://openapi@localhost/x")
+    engine = create_engine(settings.database_url or "")  # never connects: only the schema
+    typer.echo(json.dumps(create_app(settings, engine).openapi(), ensure_ascii=False, indent=1))
+
+
+@app.command()
 def api(host: HostOption = None, port: PortOption = None) -> None:
     """The HTTP API and dashboard. Stateless: run as many as you like behind NGINX."""
 

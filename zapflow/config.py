@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     gateway_backoff_initial_ms: int = Field(default=1000, ge=1)
     gateway_backoff_max_ms: int = Field(default=60000, ge=1)
 
+    # The dashboard's built files (`make run` builds them from frontend/).
+    dashboard_dir: Path = Path(__file__).resolve().parent.parent / "frontend" / "dist"
+
     run_migrations_on_start: bool = True
     worker_heartbeat_seconds: float = Field(default=5.0, gt=0)
     worker_shutdown_grace_seconds: float = Field(default=10.0, gt=0)

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from zapflow.api import create_app
 from zapflow.config import Settings
@@ -53,5 +56,27 @@ async def test_api_docs_and_login_page_are_served(client: httpx.AsyncClient) -> 
     assert (await client.get("/api/docs")).status_code == 200
     schema = (await client.get("/api/openapi.json")).json()
     assert "/api/v1/auth/login" in schema["paths"]
-    page = await client.get("/")
-    assert page.status_code == 200 and "Entrar" in page.text
+
+
+async def test_the_dashboard_is_served_at_the_root_and_deep_links(
+    settings: Settings, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    built = tmp_path / "dist"
+    (built / "assets").mkdir(parents=True)
+    (built / "index.html").write_text('<div id="root"></div>')
+    (built / "assets" / "app.js").write_text("console.log(1)")
+    (built / "favicon.svg").write_text("<svg/>")
+    app = create_app(settings.model_copy(update={"dashboard_dir": built}), engine)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        for path in ("/", "/campanhas/3", "/sessoes"):
+            page = await c.get(path)
+            assert page.status_code == 200 and 'id="root"' in page.text
+        assert (await c.get("/assets/app.js")).text == "console.log(1)"
+        assert (await c.get("/favicon.svg")).text == "<svg/>"
+        assert "root" in (await c.get("/%2e%2e/%2e%2e/etc/passwd")).text  # never leaves dist
+        missing = await c.get("/api/v1/nothing-here")
+        assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    bare = create_app(settings.model_copy(update={"dashboard_dir": tmp_path / "none"}), engine)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=bare), base_url="http://t") as c:
+        page = await c.get("/")
+        assert page.status_code == 503 and "make run" in page.text

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -55,8 +55,14 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "validation_error", detail, fields=fields)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    page = getattr(request.app.state, "dashboard_page", None)
+    browsing = request.method == "GET" and not request.url.path.startswith(
+        ("/api/", "/healthz", "/readyz")
+    )
+    if exc.status_code == 404 and browsing and page is not None:
+        return page(request.url.path)  # type: ignore[no-any-return]  # the app's own routes
     locale = request_locale(request)
     keys = {
         404: ("not_found", "http.not_found"),
