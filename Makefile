@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: run test lint format deps help bench test-python test-gateway
+.PHONY: run test lint format deps help bench test-python test-gateway dashboard
 
 help:
 	@echo "make run    start Zapflow (API + worker) on embedded defaults"
@@ -24,9 +24,26 @@ gateway/node_modules/.installed: gateway/package.json gateway/package-lock.json
 	cd gateway && npm ci --no-audit --no-fund
 	@touch $@
 
+# The dashboard: its TypeScript client is generated from the API's OpenAPI schema on every
+# build, so the panel cannot drift from the API (a renamed field fails the build).
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+DASHBOARD_SOURCES := $(shell find frontend/src -type f -not -name schema.d.ts) \
+	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json \
+	$(shell find zapflow -name '*.py' -not -path '*/migrations/*')
+
+frontend/dist/index.html: frontend/node_modules/.installed .venv/.synced $(DASHBOARD_SOURCES)
+	$(UV) run zapflow openapi > frontend/openapi.json
+	cd frontend && npm run build
+	@touch $@
+
+dashboard: frontend/dist/index.html
+
 deps: .venv/.synced gateway/node_modules/.installed
 
-run: deps
+run: deps dashboard
 	$(UV) run zapflow run
 
 test: test-gateway test-python
@@ -34,7 +51,7 @@ test: test-gateway test-python
 test-gateway: gateway/node_modules/.installed
 	cd gateway && node --test test/
 
-test-python: deps
+test-python: deps dashboard
 	$(UV) run pytest
 
 lint: deps
