@@ -336,3 +336,57 @@ async def test_a_new_number_in_warm_up_sends_a_fraction_of_its_caps(
     deliveries = list(network.deliveries)
     assert_once_each(deliveries, valid)
     assert_caps_held(deliveries, 2)
+
+
+async def test_a_missing_media_file_fails_the_message_not_the_number(
+    committed_url: str, tmp_path: Path
+) -> None:
+    from tests.campaigns.test_campaign_api import PNG
+
+    settings = settings_for(committed_url, tmp_path, send_delay_ms=(0, 0))
+    key = make_owner(committed_url)
+    (phone,) = numbers(settings, exist=True, count=1)
+    async with api_client(settings) as client, running_worker(settings):
+        sid = await open_session(client, key, "Chip")
+        media = (
+            await client.post(
+                "/api/v1/media", files={"file": ("a.png", PNG, "image/png")}, headers=auth(key)
+            )
+        ).json()
+        for stored in (tmp_path / "media").rglob("*.png"):
+            stored.unlink()  # the disk lost it
+        created = await client.post(
+            "/api/v1/messages",
+            json={"session_id": sid, "to": phone, "media_id": media["id"], "text": "Foto"},
+            headers=auth(key),
+        )
+        final = await eventually(lambda: _final(client, key, created.json()["id"]), timeout=20)
+        failures = (await client.get("/api/v1/number-failures", headers=auth(key))).json()
+    assert final[0] == "failed" and "unreadable" in final[1]  # type: ignore[index]
+    assert failures == []
+
+
+async def test_a_campaign_whose_last_row_was_in_flight_at_a_crash_still_completes(
+    committed_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(committed_url, tmp_path)
+    key = make_owner(committed_url)
+    (phone,) = numbers(settings, exist=True, count=1)
+    async with api_client(settings) as client:
+        async with running_worker(settings):
+            sid = await open_session(client, key, "Chip")
+        created = await client.post(
+            "/api/v1/campaigns",
+            json={"name": "Última", "session_ids": [sid], "numbers": [phone], "text": "Oi"},
+            headers=auth(key),
+        )
+        cid = created.json()["id"]
+        with psycopg.connect(committed_url, autocommit=True) as conn:  # a worker died mid-send
+            conn.execute(
+                "UPDATE messages SET status = 'sending', session_id = %s WHERE campaign_id = %s",
+                (sid, cid),
+            )
+        async with running_worker(settings):
+            done = await eventually(lambda: campaign_in(client, key, cid, "completed"), timeout=20)
+    assert done["counts"] == {"unknown": 1}  # type: ignore[index]
+    assert network_for(settings.simulator_seed).deliveries == []  # never resent

@@ -15,7 +15,7 @@ from playwright.async_api import Page, Route, async_playwright, expect
 from tests.campaigns.helpers import numbers, settings_for
 from tests.campaigns.test_campaign_api import PNG
 from tests.contacts.test_samples import SAMPLES, truth
-from tests.sessions.helpers import make_owner, running_worker, served_api
+from tests.sessions.helpers import eventually, make_owner, running_worker, served_api
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
@@ -109,7 +109,15 @@ async def connect_session(page: Page) -> None:
     await shot(page, "sessions-qr")
     await card.get_by_role("button", name="Simular leitura (simulador)").click()
     await expect(card.get_by_test_id("session-status")).to_have_text("Conectada")
+    await card.get_by_label("Limite por hora").fill("50")
+    await card.get_by_role("button", name="Salvar").click()
+    await eventually(lambda: _hourly_cap_is(page, 50))
     await shot(page, "sessions-open")
+
+
+async def _hourly_cap_is(page: Page, cap: int) -> bool:
+    sessions = await (await page.request.get("/api/v1/sessions")).json()
+    return bool(sessions[0]["hourly_cap"] == cap)
 
 
 async def import_sample(page: Page) -> None:

@@ -42,15 +42,15 @@ from zapflow.whatsapp.protocol import (
 )
 from zapflow.worker import outbox
 from zapflow.worker.faults import Fault, classify
-from zapflow.worker.outbox import RECOVER_SENDING, PoolCampaign
-
-__all__ = ["RECOVER_SENDING", "Dispatcher"]
+from zapflow.worker.outbox import PoolCampaign
 
 log = get_logger(__name__)
 BATCH = 20
 MAX_ATTEMPTS = 5
 IDLE_SECONDS = 30.0  # real seconds: a safety net under NOTIFY, not the way work is found
 _FINAL_STATUS = {Fault.not_on_whatsapp: "invalid_number", Fault.blocked: "blocked"}
+Outcome = tuple[int, str, str | None, str | None]  # message id, status, reason, code
+FailedNumber = tuple[dict[str, Any], str | None, str]  # row, code, reason
 
 
 @dataclass
@@ -91,14 +91,20 @@ class Dispatcher:
         if not self.is_open:
             return None
         now = self.clock.now()
-        room = await self._room(now)
-        if room <= 0:
-            return None
-        claimed, campaign = await self._claim(now, room)
+        # One short transaction: the session's pace, the claim, and (for a batch) the cached
+        # checks. It commits before anything is sent: a crash then leaves `sending` rows.
+        flags: dict[str, tuple[bool, bool | None]] = {}
+        async with transaction(self.sessionmaker) as db:
+            room = await self._room(db, now)
+            if room <= 0:
+                return None
+            claimed, campaign = await self._claim(db, now, room)
+            if len(claimed) > 1:
+                flags = await self._cached_flags(db, claimed, now)
         if not claimed:
             return None
         if len(claimed) > 1:  # no pause between sends: check, send and record as a batch
-            await self._batch_round(claimed, campaign)
+            await self._batch_round(claimed, campaign, flags)
             return 0.0
         touched_network = False
         for row in claimed:
@@ -111,9 +117,8 @@ class Dispatcher:
         low, high = campaign.delay_ms if campaign else self.settings.send_delay_ms
         return self.rng.uniform(low, high) / 1000
 
-    async def _room(self, now: datetime) -> int:
-        async with transaction(self.sessionmaker) as db:
-            pace = await outbox.pace(db, self.session_id, now)
+    async def _room(self, db: AsyncSession, now: datetime) -> int:
+        pace = await outbox.pace(db, self.session_id, now)
         if pace is None:
             return 0
         if pace.paused_until is not None and pace.paused_until > now:
@@ -132,24 +137,21 @@ class Dispatcher:
         return room
 
     async def _claim(
-        self, now: datetime, room: int
+        self, db: AsyncSession, now: datetime, room: int
     ) -> tuple[list[dict[str, Any]], PoolCampaign | None]:
         """This session's own messages first, then its campaigns in turn."""
         own_batch = self._batch(self.settings.send_delay_ms, room)
-        async with transaction(self.sessionmaker) as db:
-            rows = await outbox.claim_pinned(db, self.session_id, now, own_batch)
+        rows = await outbox.claim_pinned(db, self.session_id, now, own_batch)
         if rows:
             return rows, None
-        async with transaction(self.sessionmaker) as db:
-            campaigns = await outbox.pool(db, self.session_id)
+        campaigns = await outbox.pool(db, self.session_id)
         if not campaigns:
             return [], None
         self._rotation += 1
         start = self._rotation % len(campaigns)
         for campaign in campaigns[start:] + campaigns[:start]:
             batch = self._batch(campaign.delay_ms, room)
-            async with transaction(self.sessionmaker) as db:
-                rows = await outbox.claim_campaign(db, self.session_id, campaign.id, now, batch)
+            rows = await outbox.claim_campaign(db, self.session_id, campaign.id, now, batch)
             if rows:
                 return rows, campaign
         return [], None
@@ -348,7 +350,12 @@ class Dispatcher:
         if row["media_id"] is not None:
             async with transaction(self.sessionmaker) as db:
                 storage, mimetype, filename = await outbox.media(db, row["media_id"])
-            media = await asyncio.to_thread((self.settings.data_dir / "media" / storage).read_bytes)
+            try:
+                media = await asyncio.to_thread(
+                    (self.settings.data_dir / "media" / storage).read_bytes
+                )
+            except OSError as exc:  # the message's fault: it fails, the number is not blamed
+                raise WhatsAppError("bad_media", f"media file unreadable: {storage}") from exc
         return OutgoingMessage(
             row["wa_message_id"],
             row["recipient"],
@@ -362,19 +369,28 @@ class Dispatcher:
 
     # --- batches -----------------------------------------------------------------------------
 
-    async def _batch_round(self, rows: list[dict[str, Any]], campaign: PoolCampaign | None) -> None:
+    async def _batch_round(
+        self,
+        rows: list[dict[str, Any]],
+        campaign: PoolCampaign | None,
+        flags: dict[str, tuple[bool, bool | None]],
+    ) -> None:
         """The same rules as one by one, with one query for the checks and one statement for
         the outcomes. A crash mid-batch leaves the batch's rows `unknown`, never resent."""
         now = self.clock.now()
         ready = [row for row in rows if await self._in_window(row, campaign, now)]
-        if ready:
-            await self._send_batch(ready, now)
-        await self._complete_campaigns(rows)
+        outcomes, failed_numbers = await self._send_batch(ready, now, flags) if ready else ([], [])
+        await self._record_batch(outcomes, failed_numbers, now, rows)
 
-    async def _send_batch(self, ready: list[dict[str, Any]], now: datetime) -> None:
-        flags = await self._batch_flags(ready, now)
-        outcomes: list[tuple[int, str, str | None, str | None]] = []
-        failed_numbers: list[tuple[dict[str, Any], str | None, str]] = []
+    async def _send_batch(
+        self,
+        ready: list[dict[str, Any]],
+        now: datetime,
+        cached: dict[str, tuple[bool, bool | None]],
+    ) -> tuple[list[Outcome], list[FailedNumber]]:
+        flags = await self._ask_unknown(ready, cached, now)
+        outcomes: list[Outcome] = []
+        failed_numbers: list[FailedNumber] = []
         for index, row in enumerate(ready):
             opted_out, on_whatsapp = flags.get(row["recipient"], (False, None))
             if opted_out:
@@ -396,7 +412,7 @@ class Dispatcher:
             except WhatsAppError as error:
                 fault = classify(error)
                 if fault.is_session_fault or fault is Fault.transient:
-                    await self._record_batch(outcomes, failed_numbers, now)
+                    await self._record_batch(outcomes, failed_numbers, now, [])
                     outcomes, failed_numbers = [], []
                     await self._refused(row, error)
                     if fault.is_session_fault:  # give the rest back at once
@@ -411,14 +427,7 @@ class Dispatcher:
                     failed_numbers.append((row, error.code, error.reason))
             else:
                 outcomes.append((row["id"], "sent", None, None))
-        await self._record_batch(outcomes, failed_numbers, now)
-
-    async def _complete_campaigns(self, rows: list[dict[str, Any]]) -> None:
-        campaign_ids = {row["campaign_id"] for row in rows if row["campaign_id"] is not None}
-        if campaign_ids:
-            async with transaction(self.sessionmaker) as db:
-                for campaign_id in sorted(campaign_ids):
-                    await outbox.complete_if_done(db, campaign_id, self.clock.now())
+        return outcomes, failed_numbers
 
     async def _in_window(
         self, row: dict[str, Any], campaign: PoolCampaign | None, now: datetime
@@ -434,34 +443,45 @@ class Dispatcher:
         )
         return False
 
-    async def _batch_flags(
-        self, rows: list[dict[str, Any]], now: datetime
+    async def _cached_flags(
+        self, db: AsyncSession, rows: list[dict[str, Any]], now: datetime
     ) -> dict[str, tuple[bool, bool | None]]:
         fresh = timedelta(days=self.settings.number_check_ttl_days)
         negative = timedelta(days=self.settings.number_check_negative_ttl_days)
         phones = [r["recipient"] for r in rows if r["recipient_kind"] == "phone"]
-        async with transaction(self.sessionmaker) as db:
-            flags = await outbox.batch_checks(db, rows[0]["user_id"], phones, now, fresh, negative)
+        return await outbox.batch_checks(db, rows[0]["user_id"], phones, now, fresh, negative)
+
+    async def _ask_unknown(
+        self,
+        rows: list[dict[str, Any]],
+        flags: dict[str, tuple[bool, bool | None]],
+        now: datetime,
+    ) -> dict[str, tuple[bool, bool | None]]:
+        """Numbers with no fresh answer in the cache: one call for all of them, remembered."""
         unknown = [p for p, (opted, on) in flags.items() if not opted and on is None]
-        if unknown and self.settings.check_numbers:
-            try:
-                answers = await self.driver.check_numbers(unknown)
-            except WhatsAppError as error:
-                log.warning("number_check_failed", session_id=self.session_id, code=error.code)
-                return flags
-            found = {a.phone: (a.on_whatsapp, a.jid) for a in answers}
-            async with transaction(self.sessionmaker) as db:
-                await outbox.remember_checks(db, rows[0]["user_id"], found, now)
-            flags |= {phone: (False, on) for phone, (on, _jid) in found.items()}
-        return flags
+        if not unknown or not self.settings.check_numbers:
+            return flags
+        try:
+            answers = await self.driver.check_numbers(unknown)
+        except WhatsAppError as error:
+            log.warning("number_check_failed", session_id=self.session_id, code=error.code)
+            return flags
+        found = {a.phone: (a.on_whatsapp, a.jid) for a in answers}
+        async with transaction(self.sessionmaker) as db:
+            await outbox.remember_checks(db, rows[0]["user_id"], found, now)
+        return flags | {phone: (False, on) for phone, (on, _jid) in found.items()}
 
     async def _record_batch(
         self,
-        outcomes: list[tuple[int, str, str | None, str | None]],
-        failed_numbers: list[tuple[dict[str, Any], str | None, str]],
+        outcomes: list[Outcome],
+        failed_numbers: list[FailedNumber],
         now: datetime,
+        rows: list[dict[str, Any]],
     ) -> None:
-        if not outcomes:
+        """Outcomes, failures and (given the batch's rows) campaign completion: one
+        transaction."""
+        campaign_ids = sorted({r["campaign_id"] for r in rows if r["campaign_id"] is not None})
+        if not outcomes and not campaign_ids:
             return
         async with transaction(self.sessionmaker) as db:
             await outbox.finish_many(db, outcomes, now)
@@ -476,6 +496,8 @@ class Dispatcher:
                     limit=self.settings.suppress_after_failures,
                     window=timedelta(days=self.settings.failure_window_days),
                 )
+            for campaign_id in campaign_ids:
+                await outbox.complete_if_done(db, campaign_id, now)
         sent = sum(outcome[1] == "sent" for outcome in outcomes)
         log.info("messages_sent", session_id=self.session_id, sent=sent, recorded=len(outcomes))
 

@@ -18,6 +18,14 @@ _PURGES = (
         "OR revoked_at < now() - interval '7 days'"
     ),
     text("DELETE FROM workers WHERE heartbeat_at < now() - interval '7 days'"),
+    # A safety net: a running campaign with nothing left to send is complete (the dispatcher
+    # and crash recovery complete campaigns as they go; this catches any path they miss).
+    text(
+        "UPDATE campaigns c SET status = 'completed', finished_at = now(), updated_at = now() "
+        "WHERE c.status = 'running' AND c.updated_at < now() - interval '1 minute' "
+        "AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.campaign_id = c.id "
+        "AND m.status IN ('queued', 'scheduled', 'sending'))"
+    ),
 )
 
 

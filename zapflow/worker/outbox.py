@@ -22,7 +22,7 @@ FINAL = frozenset({"sent", "failed", "invalid_number", "blocked", "skipped"})
 
 RECOVER_SENDING = text(
     "UPDATE messages SET status = 'unknown', status_reason = 'worker_stopped_while_sending', "
-    "updated_at = now() WHERE session_id = :sid AND status = 'sending'"
+    "updated_at = now() WHERE session_id = :sid AND status = 'sending' RETURNING campaign_id"
 )
 
 # The session's pacing state, and what it sent in the last day (`unknown` rows count: they may
@@ -319,6 +319,15 @@ async def remember_checks(
         "jids": [answers[p][1] for p in phones],
     }
     await db.execute(_REMEMBER_CHECKS, params)
+
+
+async def recover_sending(db: AsyncSession, session_id: int, now: datetime) -> int:
+    """Rows a stopped holder of the session left `sending` become `unknown` (they may or may
+    not have gone out; never resent). A campaign whose last rows those were is complete."""
+    rows = (await db.execute(RECOVER_SENDING, {"sid": session_id})).all()
+    for campaign_id in sorted({cid for (cid,) in rows if cid is not None}):
+        await complete_if_done(db, campaign_id, now)
+    return len(rows)
 
 
 async def complete_if_done(db: AsyncSession, campaign_id: int, now: datetime) -> bool:

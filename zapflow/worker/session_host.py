@@ -31,7 +31,8 @@ from zapflow.sessions.auth_store import AuthStore
 from zapflow.sessions.runner import SessionRunner
 from zapflow.whatsapp.engines import EngineUnavailable
 from zapflow.whatsapp.protocol import WhatsAppDriver
-from zapflow.worker.dispatcher import RECOVER_SENDING, Dispatcher
+from zapflow.worker import outbox
+from zapflow.worker.dispatcher import Dispatcher
 
 log = get_logger(__name__)
 
@@ -149,7 +150,7 @@ class SessionHost:
         # We hold the lease, so whoever sent before us has stopped: rows it left `sending` may or
         # may not have gone out. They become `unknown`, for a person to decide; never resent.
         async with transaction(self.sessionmaker) as db:
-            await db.execute(RECOVER_SENDING, {"sid": session_id})
+            await outbox.recover_sending(db, session_id, self.settings.clock().now())
         dispatcher = Dispatcher(
             session_id, driver, self.sessionmaker, self.settings, *caps, clock=self.settings.clock()
         )

@@ -1,4 +1,4 @@
-import { Badge, Button, Card, Group, Image, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
+import { Badge, Button, Card, Group, Image, NumberInput, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useEffect, useState, type FormEvent } from "react";
 import { ApiError, api, must, type Schemas } from "../api/client";
@@ -67,6 +67,7 @@ function SessionCard({ session, changed }: { session: Session; changed: () => vo
   const [live, setLive] = useState({ status: session.status, qr: "" });
   const [phone, setPhone] = useState("");
   const [pairing, setPairing] = useState<string | null>(session.pairing_code ?? null);
+  const [cap, setCap] = useState<number | string>(session.hourly_cap ?? "");
 
   // Live status and QR: the server pushes each change (SSE); the QR image follows.
   useEffect(() => {
@@ -159,6 +160,32 @@ function SessionCard({ session, changed }: { session: Session; changed: () => vo
             )}
           </>
         )}
+        <Group gap="xs" align="flex-end">
+          <NumberInput
+            size="xs"
+            w={140}
+            label={t("sessions.caps")}
+            placeholder="20"
+            min={1}
+            max={10000}
+            value={cap}
+            onChange={setCap}
+          />
+          <Button
+            size="xs"
+            variant="light"
+            onClick={() =>
+              act(
+                api.PATCH("/api/v1/sessions/{session_id}", {
+                  ...path,
+                  body: { hourly_cap: cap === "" ? null : Number(cap) },
+                }),
+              )
+            }
+          >
+            {t("common.save")}
+          </Button>
+        </Group>
         <Group gap="xs" mt="xs">
           <ConfirmButton
             label={t("sessions.restart")}
