@@ -4,7 +4,7 @@
   own, in one committed statement before the driver is called. A worker that dies mid-send
   leaves `sending` rows; the next holder of the session marks them `unknown`, never resent.
   While there is a pause between sends, a session claims one row at a time, so a crash leaves
-  at most one row `unknown`.
+  at most one row per session `unknown`.
 - A campaign row belongs to no session until claimed: every session of the campaign's pool
   takes rows as its own pace allows, so the work rotates across the pool and flows away from a
   session that is paused, banned or disconnected.
@@ -158,7 +158,7 @@ class Dispatcher:
 
     @staticmethod
     def _batch(delay_ms: tuple[int, int], room: int) -> int:
-        """One row at a time while sends are paced (a crash then leaves at most one row
+        """One row at a time while sends are paced (a crash then leaves at most this one row
         `unknown`); batches only when there is no pause between sends."""
         return 1 if delay_ms[1] > 0 else min(room, BATCH)
 
