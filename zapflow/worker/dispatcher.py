@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,6 +49,8 @@ log = get_logger(__name__)
 BATCH = 20
 MAX_ATTEMPTS = 5
 IDLE_SECONDS = 30.0  # real seconds: a safety net under NOTIFY, not the way work is found
+ROOM_CACHE_MIN = 5 * BATCH  # below this much room, the log is read every round
+ROOM_CACHE_SECONDS = 5.0
 _FINAL_STATUS = {Fault.not_on_whatsapp: "invalid_number", Fault.blocked: "blocked"}
 Outcome = tuple[int, str, str | None, str | None]  # message id, status, reason, code
 FailedNumber = tuple[dict[str, Any], str | None, str]  # row, code, reason
@@ -68,6 +71,9 @@ class Dispatcher:
     _rotation: int = 0
     _wait_until: datetime | None = None
     _last_check: float | None = None
+    # Room counted from the log, reused for a few seconds while it is large: this dispatcher is
+    # the only sender of its session (the lease), so it subtracts what it claims meanwhile.
+    _room_cache: tuple[int, float] | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -95,12 +101,14 @@ class Dispatcher:
         # checks. It commits before anything is sent: a crash then leaves `sending` rows.
         flags: dict[str, tuple[bool, bool | None]] = {}
         async with transaction(self.sessionmaker) as db:
-            room = await self._room(db, now)
+            room = await self._cached_room(db, now)
             if room <= 0:
                 return None
             claimed, campaign = await self._claim(db, now, room)
             if len(claimed) > 1:
                 flags = await self._cached_flags(db, claimed, now)
+        if self._room_cache is not None:
+            self._room_cache = (self._room_cache[0] - len(claimed), self._room_cache[1])
         if not claimed:
             return None
         if len(claimed) > 1:  # no pause between sends: check, send and record as a batch
@@ -116,6 +124,20 @@ class Dispatcher:
             return 0.0
         low, high = campaign.delay_ms if campaign else self.settings.send_delay_ms
         return self.rng.uniform(low, high) / 1000
+
+    async def _cached_room(self, db: AsyncSession, now: datetime) -> int:
+        """The room from the log; re-read at least every few seconds, and every round once it
+        is small (so caps are exact where they bind, and a restart re-reads them)."""
+        cached = self._room_cache
+        if (
+            cached is not None
+            and cached[0] > ROOM_CACHE_MIN
+            and (time.monotonic() - cached[1] < ROOM_CACHE_SECONDS)
+        ):
+            return cached[0]
+        room = await self._room(db, now)
+        self._room_cache = (room, time.monotonic())
+        return room
 
     async def _room(self, db: AsyncSession, now: datetime) -> int:
         pace = await outbox.pace(db, self.session_id, now)
@@ -280,6 +302,7 @@ class Dispatcher:
         """Not this message's fault: hand it back (to the pool, for a campaign row) and pause
         this session when WhatsApp says to slow down."""
         now = self.clock.now()
+        self._room_cache = None  # a pause must be seen at once
         pause = {
             Fault.session_overlimit: timedelta(minutes=self.settings.pause_on_overlimit_minutes),
             Fault.session_restricted: timedelta(hours=self.settings.pause_on_restricted_hours),
@@ -380,7 +403,8 @@ class Dispatcher:
         now = self.clock.now()
         ready = [row for row in rows if await self._in_window(row, campaign, now)]
         outcomes, failed_numbers = await self._send_batch(ready, now, flags) if ready else ([], [])
-        await self._record_batch(outcomes, failed_numbers, now, rows)
+        # A full batch means more rows wait: completion is checked once the queue runs short.
+        await self._record_batch(outcomes, failed_numbers, now, rows if len(rows) < BATCH else [])
 
     async def _send_batch(
         self,
@@ -526,3 +550,5 @@ class Dispatcher:
         await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
+        if self.wake.is_set():  # caps or a pause may have changed (PATCH notifies)
+            self._room_cache = None

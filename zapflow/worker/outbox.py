@@ -212,6 +212,8 @@ async def claim_campaign(
     rows = [dict(row) for row in (await db.execute(_CLAIM_CAMPAIGN, params)).mappings()]
     if rows:
         await db.execute(_CAMPAIGN_STARTED, {"cid": campaign_id, "now": now})
+    else:  # nothing due: maybe nothing left at all
+        await complete_if_done(db, campaign_id, now)
     return rows
 
 
