@@ -77,6 +77,7 @@ async def test_a_newcomer_does_everything_from_the_browser(
             await connect_session(page)
             await import_sample(page)
             await send_campaign(page, recipients, image)
+            await pause_resume_cancel(page, numbers(settings, exist=True, count=6)[3:])
             await find_in_log(page, recipients[0])
             await check_phone_width(context)
         finally:
@@ -105,7 +106,10 @@ async def connect_session(page: Page) -> None:
     await page.get_by_role("button", name="Criar").click()
     card = page.get_by_label("Loja Centro")
     await expect(card.get_by_test_id("session-status")).to_have_text("Aguardando QR")
-    await expect(card.get_by_role("img", name="QR code")).to_be_visible()
+    qr = card.get_by_role("img", name="QR code")
+    await expect(qr).to_be_visible()
+    first_code = await qr.get_attribute("src")
+    await expect(qr).not_to_have_attribute("src", str(first_code))  # a new code arrives live
     await shot(page, "sessions-qr")
     await card.get_by_role("button", name="Simular leitura (simulador)").click()
     await expect(card.get_by_test_id("session-status")).to_have_text("Conectada")
@@ -170,6 +174,32 @@ async def send_campaign(page: Page, recipients: list[str], image: Path) -> None:
     await expect(card.get_by_test_id("campaign-status")).to_have_text("Concluída", timeout=60_000)
     await expect(card).to_contain_text("3/3")
     await shot(page, "campaigns")
+
+
+async def pause_resume_cancel(page: Page, recipients: list[str]) -> None:
+    await go(page, "Nova mensagem")
+    await page.get_by_label("Nome da campanha").fill("Aviso lento")
+    await page.get_by_role("combobox", name="Sessões que vão enviar").click(force=True)
+    await page.get_by_role("option", name=re.compile("Loja Centro")).click()
+    await page.keyboard.press("Escape")
+    await page.get_by_label("Números (separados por vírgula ou linha)").fill(", ".join(recipients))
+    await page.get_by_label("Mensagem").fill("Aviso: amanhã fechamos às 14h.")
+    await page.get_by_label("Pausa mínima (s)").fill("30")
+    await page.get_by_label("Pausa máxima (s)").fill("30")
+    await page.get_by_role("button", name="Criar campanha").click()
+    card = page.get_by_label("Aviso lento")
+    status = card.get_by_test_id("campaign-status")
+    await expect(status).to_have_text("Enviando")
+    await expect(card).to_contain_text("1/3")  # the first left; the next waits 30 s
+    await card.get_by_role("button", name="Pausar").click()
+    await expect(status).to_have_text("Pausada")
+    await card.get_by_role("button", name="Retomar").click()
+    await expect(status).to_have_text("Enviando")
+    await card.get_by_role("button", name="Cancelar campanha").click()
+    await page.get_by_role("dialog").get_by_role("button", name="Confirmar").click()
+    await expect(status).to_have_text("Cancelada")
+    await expect(card).to_contain_text("Não enviada 2")  # the two still waiting
+    await shot(page, "campaigns-cancelled")
 
 
 async def find_in_log(page: Page, recipient: str) -> None:
