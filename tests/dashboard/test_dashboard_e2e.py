@@ -131,7 +131,10 @@ async def import_sample(page: Page) -> None:
     await page.locator('input[type="file"]').first.set_input_files(
         str(SAMPLES / "aniversariantes_excel.csv")
     )
-    await expect(page.get_by_role("table", name="Prévia das primeiras linhas")).to_be_visible()
+    preview = page.get_by_role("table", name="Prévia das primeiras linhas")
+    await expect(preview).to_be_visible()
+    first = truth("aniversariantes_excel")[0]
+    await expect(preview.get_by_role("row").nth(1)).to_contain_text(str(first["name"]))
     await page.get_by_label("Lista (nome)").fill("Aniversariantes")
     await page.get_by_role("button", name="Importar").click()
     result = page.get_by_test_id("import-result")

@@ -101,7 +101,7 @@ export default function Contacts() {
                     </Table.Tr>
                   </Table.Thead>
                   <Table.Tbody>
-                    {preview.rows.map((row, i) => (
+                    {preview.rows.slice(preview.has_header ? 1 : 0).map((row, i) => (
                       <Table.Tr key={i}>
                         {row.map((cell, j) => (
                           <Table.Td key={j}>{cell}</Table.Td>
