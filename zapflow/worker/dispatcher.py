@@ -51,6 +51,7 @@ MAX_ATTEMPTS = 5
 IDLE_SECONDS = 30.0  # real seconds: a safety net under NOTIFY, not the way work is found
 ROOM_CACHE_MIN = 5 * BATCH  # below this much room, the log is read every round
 ROOM_CACHE_SECONDS = 5.0
+BUSY_REUSE = 1.0  # seconds
 _FINAL_STATUS = {Fault.not_on_whatsapp: "invalid_number", Fault.blocked: "blocked"}
 Outcome = tuple[int, str, str | None, str | None]  # message id, status, reason, code
 FailedNumber = tuple[dict[str, Any], str | None, str]  # row, code, reason
@@ -74,6 +75,13 @@ class Dispatcher:
     # Room counted from the log, reused for a few seconds while it is large: this dispatcher is
     # the only sender of its session (the lease), so it subtracts what it claims meanwhile.
     _room_cache: tuple[int, float] | None = None
+    # While busy, the pool and "no messages of its own" are reused for a moment; any sleep or
+    # NOTIFY drops them (new campaigns and messages always NOTIFY).
+    _pool_cache: tuple[list[PoolCampaign], float] | None = None
+    _no_pinned_since: float | None = None
+    _started: set[int] = field(default_factory=set)
+    _checks_to_save: dict[str, tuple[bool, str | None]] = field(default_factory=dict)
+    _checks_owner: int = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -162,21 +170,38 @@ class Dispatcher:
         self, db: AsyncSession, now: datetime, room: int
     ) -> tuple[list[dict[str, Any]], PoolCampaign | None]:
         """This session's own messages first, then its campaigns in turn."""
-        own_batch = self._batch(self.settings.send_delay_ms, room)
-        rows = await outbox.claim_pinned(db, self.session_id, now, own_batch)
-        if rows:
-            return rows, None
-        campaigns = await outbox.pool(db, self.session_id)
+        if self._no_pinned_since is None or time.monotonic() - self._no_pinned_since > BUSY_REUSE:
+            own_batch = self._batch(self.settings.send_delay_ms, room)
+            rows = await outbox.claim_pinned(db, self.session_id, now, own_batch)
+            if rows:
+                self._no_pinned_since = None
+                return rows, None
+            self._no_pinned_since = time.monotonic()
+        campaigns = await self._pool(db)
         if not campaigns:
             return [], None
         self._rotation += 1
         start = self._rotation % len(campaigns)
         for campaign in campaigns[start:] + campaigns[:start]:
             batch = self._batch(campaign.delay_ms, room)
-            rows = await outbox.claim_campaign(db, self.session_id, campaign.id, now, batch)
+            rows = await outbox.claim_campaign(
+                db, self.session_id, campaign.id, now, batch, started=campaign.id in self._started
+            )
             if rows:
+                self._started.add(campaign.id)
                 return rows, campaign
         return [], None
+
+    async def _pool(self, db: AsyncSession) -> list[PoolCampaign]:
+        cached = self._pool_cache
+        if cached is not None and time.monotonic() - cached[1] < BUSY_REUSE:
+            return cached[0]
+        campaigns = await outbox.pool(db, self.session_id)
+        self._pool_cache = (campaigns, time.monotonic())
+        return campaigns
+
+    def _forget_busy_state(self) -> None:
+        self._pool_cache, self._no_pinned_since = None, None
 
     @staticmethod
     def _batch(delay_ms: tuple[int, int], room: int) -> int:
@@ -491,8 +516,8 @@ class Dispatcher:
             log.warning("number_check_failed", session_id=self.session_id, code=error.code)
             return flags
         found = {a.phone: (a.on_whatsapp, a.jid) for a in answers}
-        async with transaction(self.sessionmaker) as db:
-            await outbox.remember_checks(db, rows[0]["user_id"], found, now)
+        self._checks_to_save |= found  # written with the batch's outcomes, one transaction
+        self._checks_owner = rows[0]["user_id"]
         return flags | {phone: (False, on) for phone, (on, _jid) in found.items()}
 
     async def _record_batch(
@@ -505,9 +530,12 @@ class Dispatcher:
         """Outcomes, failures and (given the batch's rows) campaign completion: one
         transaction."""
         campaign_ids = sorted({r["campaign_id"] for r in rows if r["campaign_id"] is not None})
-        if not outcomes and not campaign_ids:
+        checks, self._checks_to_save = self._checks_to_save, {}
+        if not outcomes and not campaign_ids and not checks:
             return
         async with transaction(self.sessionmaker) as db:
+            if checks:
+                await outbox.remember_checks(db, self._checks_owner, checks, now)
             await outbox.finish_many(db, outcomes, now)
             for row, code, reason in failed_numbers:
                 await outbox.log_failure(
@@ -545,6 +573,7 @@ class Dispatcher:
         return max(0.0, min(self.clock.real_seconds(seconds), IDLE_SECONDS))
 
     async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
+        self._forget_busy_state()
         self.wake.clear()
         waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(self.wake.wait())]
         await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
@@ -552,3 +581,4 @@ class Dispatcher:
             waiter.cancel()
         if self.wake.is_set():  # caps or a pause may have changed (PATCH notifies)
             self._room_cache = None
+        self._forget_busy_state()

@@ -206,11 +206,17 @@ async def claim_pinned(
 
 
 async def claim_campaign(
-    db: AsyncSession, session_id: int, campaign_id: int, now: datetime, n: int
+    db: AsyncSession,
+    session_id: int,
+    campaign_id: int,
+    now: datetime,
+    n: int,
+    *,
+    started: bool = False,
 ) -> list[dict[str, Any]]:
     params = {"sid": session_id, "cid": campaign_id, "now": now, "n": n}
     rows = [dict(row) for row in (await db.execute(_CLAIM_CAMPAIGN, params)).mappings()]
-    if rows:
+    if rows and not started:  # the first claim marks the campaign running, once
         await db.execute(_CAMPAIGN_STARTED, {"cid": campaign_id, "now": now})
     else:  # nothing due: maybe nothing left at all
         await complete_if_done(db, campaign_id, now)
