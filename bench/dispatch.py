@@ -123,9 +123,16 @@ def driver(sid: int, net: SimulatedNetwork) -> SimulatorDriver:
     return sim
 
 
-async def ours(url: str, n: int, data_dir: Path) -> float:
+async def ours(url: str, n: int, data_dir: Path, *, warm: bool = False) -> float:
     uid, (sid,) = seed_owner(url)
     cid = seed_campaign(url, uid, sid, n)
+    if warm:  # every number already checked (a repeat campaign): no check calls, no upserts
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(
+                "INSERT INTO number_checks (user_id, phone, on_whatsapp, checked_at) "
+                "SELECT user_id, recipient, true, now() FROM messages WHERE campaign_id = %s",
+                (cid,),
+            )
     engine = create_engine(url, pool_size=4)
     net = network()
     dispatcher = Dispatcher(
@@ -359,10 +366,13 @@ async def main() -> None:
     if args.only_memory:
         print(json.dumps(await worker_memory(server, args.sessions, data_dir)))
         return
-    figures: dict[str, list[float]] = {"ours": [], "raw_sql": [], "procrastinate": []}
+    figures: dict[str, list[float]] = {
+        "ours": [], "ours_numbers_known": [], "raw_sql": [], "procrastinate": []
+    }
     for _ in range(args.rounds):
         for name, run in (
             ("ours", lambda u: ours(u, args.messages, data_dir)),
+            ("ours_numbers_known", lambda u: ours(u, args.messages, data_dir, warm=True)),
             ("raw_sql", lambda u: raw_sql(u, args.messages)),
             ("procrastinate", lambda u: procrastinate_jobs(u, args.messages)),
         ):
@@ -387,6 +397,7 @@ async def main() -> None:
         "per_second": {k: [round(v, 1) for v in vals] for k, vals in figures.items()},
         "median_per_second": {k: round(v, 1) for k, v in rates.items()},
         "ours_vs_raw": round(rates["ours"] / rates["raw_sql"], 3),
+        "ours_numbers_known_vs_raw": round(rates["ours_numbers_known"] / rates["raw_sql"], 3),
         "ours_vs_procrastinate": round(rates["ours"] / rates["procrastinate"], 2),
         "scheduling_ms": {
             "count": len(latencies),
