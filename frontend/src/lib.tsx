@@ -1,8 +1,9 @@
 // Small shared pieces: a path router, a data hook with loading/error/retry/polling, and the
 // loading and error states every page shows.
 import { Alert, Button, Center, Group, Loader, Text } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
 import { useCallback, useEffect, useRef, useState, type DependencyList } from "react";
-import { ApiError } from "./api/client";
+import { ApiError, must } from "./api/client";
 import { useI18n } from "./i18n";
 
 const listeners = new Set<() => void>();
@@ -104,4 +105,18 @@ export function Section<T>({ state, children }: { state: Loaded<T>; children: (d
       {children(state.data)}
     </>
   );
+}
+
+// Runs an API action from a button: on success `done()` (usually a reload), on failure a
+// notification with the server's sentence.
+export function useAction(done: () => void) {
+  const { t } = useI18n();
+  return async (call: Promise<{ response: Response; error?: unknown }>) => {
+    try {
+      await must(call);
+      done();
+    } catch (error) {
+      notifications.show({ color: "red", message: errorText(error as ApiError, t) });
+    }
+  };
 }

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import psycopg
 
-from tests.sessions.helpers import api_client, eventually, fast_settings, make_owner, running_worker
+from tests.campaigns.helpers import numbers
+from tests.campaigns.helpers import settings_for as campaign_settings
+from tests.sessions.helpers import api_client, eventually, make_owner, running_worker
 from zapflow.config import Settings
 from zapflow.whatsapp.simulator.network import network_for
 
@@ -19,19 +20,8 @@ def auth(key: str) -> dict[str, str]:
 
 
 def settings_for(url: str, tmp_path: Path, **overrides: object) -> Settings:
-    seed = random.randint(1, 10**9)  # a network of this test's own
-    return fast_settings(url, tmp_path, simulator_seed=seed, send_delay_ms=(0, 0), **overrides)
-
-
-def numbers(settings: Settings, *, exist: bool, count: int) -> list[str]:
-    network = network_for(settings.simulator_seed)
-    found, n = [], 0
-    while len(found) < count:
-        phone = f"+55219{n:08d}"
-        if network.exists(phone) == exist:
-            found.append(phone)
-        n += 1
-    return found
+    """A network of this test's own, no pause between sends."""
+    return campaign_settings(url, tmp_path, **{"send_delay_ms": (0, 0), **overrides})
 
 
 async def open_session(client: httpx.AsyncClient, key: str, name: str = "Loja") -> int:

@@ -1,9 +1,8 @@
 import { Badge, Button, Card, Group, Progress, Stack, Text } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
-import { ApiError, api, must, type Schemas } from "../api/client";
+import { api, must, type Schemas } from "../api/client";
 import { ConfirmButton } from "../components/Confirm";
 import { useI18n } from "../i18n";
-import { Section, errorText, navigate, useApi } from "../lib";
+import { Section, navigate, useAction, useApi } from "../lib";
 
 type Campaign = Schemas["CampaignOut"];
 const DONE = ["sent", "delivered", "read", "failed", "invalid_number", "blocked", "skipped", "unknown"];
@@ -39,14 +38,7 @@ function CampaignCard({ campaign, changed }: { campaign: Campaign; changed: () =
   const done = DONE.reduce((sum, s) => sum + (campaign.counts[s] ?? 0), 0);
   const share = campaign.total ? Math.round((done / campaign.total) * 100) : 0;
   const path = { params: { path: { campaign_id: campaign.id } } };
-  const act = async (call: Promise<{ response: Response; error?: unknown }>) => {
-    try {
-      await must(call);
-      changed();
-    } catch (error) {
-      notifications.show({ color: "red", message: errorText(error as ApiError, t) });
-    }
-  };
+  const act = useAction(changed);
   const active = ["running", "scheduled"].includes(campaign.status);
   return (
     <Card withBorder data-testid={`campaign-${campaign.id}`} aria-label={campaign.name}>

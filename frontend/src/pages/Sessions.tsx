@@ -4,7 +4,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { ApiError, api, must, type Schemas } from "../api/client";
 import { ConfirmButton } from "../components/Confirm";
 import { useI18n } from "../i18n";
-import { Section, errorText, useApi } from "../lib";
+import { Section, errorText, useAction, useApi } from "../lib";
 
 type Session = Schemas["SessionOut"];
 
@@ -81,14 +81,7 @@ function SessionCard({ session, changed }: { session: Session; changed: () => vo
   }, [session.id]);
 
   const status = live.status ?? session.status;
-  const act = async (call: Promise<{ response: Response; error?: unknown }>) => {
-    try {
-      await must(call);
-      changed();
-    } catch (error) {
-      notifications.show({ color: "red", message: errorText(error as ApiError, t) });
-    }
-  };
+  const act = useAction(changed);
   const askPairing = async (event: FormEvent) => {
     event.preventDefault();
     try {
