@@ -78,6 +78,7 @@ async def test_a_newcomer_does_everything_from_the_browser(
             await import_sample(page)
             await send_campaign(page, recipients, image)
             await pause_resume_cancel(page, numbers(settings, exist=True, count=6)[3:])
+            await campaign_from_spreadsheet(page)
             await find_in_log(page, recipients[0])
             await check_phone_width(context)
         finally:
@@ -205,8 +206,34 @@ async def pause_resume_cancel(page: Page, recipients: list[str]) -> None:
     await shot(page, "campaigns-cancelled")
 
 
+async def campaign_from_spreadsheet(page: Page) -> None:
+    rows = truth("aniversariantes_excel")
+    valid = {str(r["phone"]) for r in rows if r["phone"] is not None}
+    await go(page, "Nova mensagem")
+    await page.get_by_label("Nome da campanha").fill("Aniversários de dezembro")
+    await page.get_by_role("combobox", name="Sessões que vão enviar").click(force=True)
+    await page.get_by_role("option", name=re.compile("Loja Centro")).click()
+    await page.keyboard.press("Escape")
+    await page.get_by_text("Planilha", exact=True).click()
+    await page.locator('input[type="file"]').first.set_input_files(
+        str(SAMPLES / "aniversariantes_excel.csv")
+    )
+    await page.get_by_label("Mensagem").fill("Parabéns, {{primeiro_nome}}! 🎂")
+    await page.get_by_label("Pausa mínima (s)").fill("60")
+    await page.get_by_label("Pausa máxima (s)").fill("90")
+    await page.get_by_role("button", name="Criar campanha").click()
+    card = page.get_by_label("Aniversários de dezembro")
+    await expect(card).to_contain_text(f"/{len(valid)}")  # one message per valid number
+    await card.get_by_role("button", name="Cancelar campanha").click()
+    await page.get_by_role("dialog").get_by_role("button", name="Confirmar").click()
+    await expect(card.get_by_test_id("campaign-status")).to_have_text("Cancelada")
+
+
 async def find_in_log(page: Page, recipient: str) -> None:
     await go(page, "Histórico")
+    await page.get_by_role("combobox", name="Campanha").click(force=True)
+    await page.get_by_role("option", name="Promoção de Natal").click()
+    await expect(page.get_by_test_id("log-row")).to_have_count(3)
     row = page.get_by_test_id("log-row").filter(has_text=recipient)
     await expect(row).to_have_count(1)
     await expect(row).to_contain_text(re.compile("Enviada|Entregue|Lida"))
