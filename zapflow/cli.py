@@ -11,16 +11,17 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from zapflow.api import create_app
 from zapflow.auth.principal import Principal
 from zapflow.bootstrap import Runtime, prepare
 from zapflow.campaigns.cli import campaigns_app, messages_app, optouts_app
+from zapflow.clikit import as_user, in_transaction, load_settings
 from zapflow.config import Settings
 from zapflow.contacts import service as contacts_service
-from zapflow.db.engine import create_sessionmaker, resolve_database_url, transaction
+from zapflow.db.engine import resolve_database_url
 from zapflow.db.migrate import upgrade_to_head
-from zapflow.errors import ZapflowError
 from zapflow.logging import configure_logging
 from zapflow.models import Role
 from zapflow.sessions.cli import keys_app, sessions_app, simulator_app
@@ -45,14 +46,6 @@ app.add_typer(optouts_app, name="optouts")
 
 HostOption = Annotated[str | None, typer.Option(help="Address to listen on")]
 PortOption = Annotated[int | None, typer.Option(help="Port to listen on")]
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValueError as exc:
-        typer.echo(f"Configuração inválida / invalid configuration:\n{exc}", err=True)
-        raise typer.Exit(2) from exc
 
 
 class _Server(uvicorn.Server):
@@ -99,7 +92,7 @@ def run(host: HostOption = None, port: PortOption = None) -> None:
     """API and worker in one process: the small install, and `make run`."""
 
     async def main() -> None:
-        runtime = await prepare(_settings())
+        runtime = await prepare(load_settings())
         server = _server(runtime, host, port)
         worker = Worker(runtime.settings, runtime.engine, runtime.database_url)
         _on_stop_signals(_stop_server(server), worker.stop.set)
@@ -131,7 +124,7 @@ def api(host: HostOption = None, port: PortOption = None) -> None:
     """The HTTP API and dashboard. Stateless: run as many as you like behind NGINX."""
 
     async def main() -> None:
-        runtime = await prepare(_settings())
+        runtime = await prepare(load_settings())
         server = _server(runtime, host, port)
         _on_stop_signals(_stop_server(server))
         await server.serve()
@@ -144,7 +137,7 @@ def worker() -> None:
     """The background worker: WhatsApp connections, dispatch, periodic jobs."""
 
     async def main() -> None:
-        runtime = await prepare(_settings())
+        runtime = await prepare(load_settings())
         process = Worker(runtime.settings, runtime.engine, runtime.database_url)
         process.install_signal_handlers()
         try:
@@ -158,7 +151,7 @@ def worker() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Migrate the schema to the newest revision (safe while other processes start)."""
-    settings = _settings()
+    settings = load_settings()
     configure_logging(settings)
     upgrade_to_head(resolve_database_url(settings))
     typer.echo("database at head")
@@ -205,37 +198,23 @@ def _create_user(email: str, name: str, password: str, role: Role) -> None:
         typer.echo(f"Dados inválidos / invalid input:\n{exc}", err=True)
         raise typer.Exit(2) from exc
 
-    async def main() -> None:
-        runtime = await prepare(_settings())
-        try:
-            async with transaction(create_sessionmaker(runtime.engine)) as session:
-                user = await users_service.create_user(session, data)
-            typer.echo(f"created {user.role.value} {user.email} (id {user.id})")
-        finally:
-            await runtime.engine.dispose()
+    async def work(db: AsyncSession, _settings: Settings) -> str:
+        user = await users_service.create_user(db, data)
+        return f"created {user.role.value} {user.email} (id {user.id})"
 
-    try:
-        asyncio.run(main())
-    except ZapflowError as exc:
-        typer.echo(exc.detail("pt-BR"), err=True)
-        raise typer.Exit(1) from exc
+    typer.echo(in_transaction(work))
 
 
 @users_app.command("list")
 def list_users() -> None:
     """List accounts."""
 
-    async def main() -> None:
-        runtime = await prepare(_settings())
-        try:
-            async with transaction(create_sessionmaker(runtime.engine)) as session:
-                for user in await users_repository.list_users(session):
-                    state = "active" if user.is_active else "disabled"
-                    typer.echo(f"{user.id}\t{user.email}\t{user.role.value}\t{state}")
-        finally:
-            await runtime.engine.dispose()
+    async def work(db: AsyncSession, _settings: Settings) -> None:
+        for user in await users_repository.list_users(db):
+            state = "active" if user.is_active else "disabled"
+            typer.echo(f"{user.id}\t{user.email}\t{user.role.value}\t{state}")
 
-    asyncio.run(main())
+    in_transaction(work)
 
 
 @contacts_app.command("import")
@@ -257,44 +236,24 @@ def import_contacts(
     """Import a CSV/TSV/XLSX file of contacts, as the dashboard does."""
     mapping = dict(item.split("=", 1) for item in column or [] if "=" in item)
 
-    async def main() -> int:
-        runtime = await prepare(_settings())
-        try:
-            async with transaction(create_sessionmaker(runtime.engine)) as session:
-                owner = await users_repository.find_by_email(session, user)
-                if owner is None:
-                    typer.echo(f"usuário não encontrado: {user}", err=True)
-                    return 1
-                principal = Principal(user=owner, via="api_key")
-                parsed = contacts_service.open_file(
-                    file.read_bytes(), mapping, default_area_code, "pt-BR"
-                )
-                contact_list = await contacts_service.resolve_list(
-                    session, principal, list_id=None, list_name=list_name
-                )
-                record, counts = await contacts_service.import_file(
-                    session, principal, parsed, filename=file.name, contact_list=contact_list
-                )
-                if report is not None:
-                    report.write_text(
-                        await contacts_service.report_csv(session, principal, record.id)
-                    )
-            typer.echo(
-                f"import {record.id}: read {counts.read}, imported {counts.imported}, "
-                f"updated {counts.updated}, unchanged {counts.unchanged}, "
-                f"duplicates {counts.duplicates}, rejected {counts.rejected}, "
-                f"imported without birth date {counts.warned}"
-            )
-            return 0
-        finally:
-            await runtime.engine.dispose()
+    async def work(db: AsyncSession, principal: Principal, _settings: Settings) -> str:
+        parsed = contacts_service.open_file(file.read_bytes(), mapping, default_area_code, "pt-BR")
+        contact_list = await contacts_service.resolve_list(
+            db, principal, list_id=None, list_name=list_name
+        )
+        record, counts = await contacts_service.import_file(
+            db, principal, parsed, filename=file.name, contact_list=contact_list
+        )
+        if report is not None:
+            report.write_text(await contacts_service.report_csv(db, principal, record.id))
+        return (
+            f"import {record.id}: read {counts.read}, imported {counts.imported}, "
+            f"updated {counts.updated}, unchanged {counts.unchanged}, "
+            f"duplicates {counts.duplicates}, rejected {counts.rejected}, "
+            f"imported without birth date {counts.warned}"
+        )
 
-    try:
-        code = asyncio.run(main())
-    except ZapflowError as exc:
-        typer.echo(exc.detail("pt-BR"), err=True)
-        raise typer.Exit(1) from exc
-    raise typer.Exit(code)
+    typer.echo(as_user(user, work))
 
 
 def main() -> None:

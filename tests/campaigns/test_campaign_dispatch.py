@@ -84,11 +84,17 @@ async def test_a_capped_campaign_over_three_sessions(committed_url: str, tmp_pat
     assert len(finished) == 1 and finished[0][0]["counts"]["skipped"] == 5
 
 
-@pytest.mark.parametrize("fault", ["restrict", "ban"])
+PAUSE_REASONS = {"restrict": "session_restricted", "rate_overlimit": "session_overlimit"}
+
+
+@pytest.mark.parametrize("fault", ["restrict", "rate_overlimit", "ban"])
 async def test_a_session_in_trouble_mid_campaign_hands_its_work_to_the_pool(
     committed_url: str, tmp_path: Path, fault: str
 ) -> None:
-    settings = settings_for(committed_url, tmp_path, clock_speed=600)
+    # a 429 pause longer than the campaign, so "nothing after" holds for it too
+    settings = settings_for(
+        committed_url, tmp_path, clock_speed=600, pause_on_overlimit_minutes=600
+    )
     key = make_owner(committed_url)
     valid = numbers(settings, exist=True, count=60)
     network = network_for(settings.simulator_seed)
@@ -115,8 +121,8 @@ async def test_a_session_in_trouble_mid_campaign_hands_its_work_to_the_pool(
     assert sum(d.session_id == victim for d in deliveries) == sent_by_victim  # nothing after
     assert {d.session_id for d in deliveries} == set(sids)
     assert_caps_held(deliveries, 20)
-    if fault == "restrict":
-        assert victim_row["pause_reason"] == "session_restricted"  # type: ignore[index]
+    if fault in PAUSE_REASONS:
+        assert victim_row["pause_reason"] == PAUSE_REASONS[fault]  # type: ignore[index]
         with psycopg.connect(committed_url) as conn:
             paused = conn.execute(
                 "SELECT count(*) FROM notifications WHERE session_id = %s AND kind = 'session_paused'",
@@ -127,7 +133,7 @@ async def test_a_session_in_trouble_mid_campaign_hands_its_work_to_the_pool(
 
 async def _troubled(client, key: str, sid: int, fault: str) -> dict | None:  # type: ignore[no-untyped-def, type-arg]
     row = (await client.get(f"/api/v1/sessions/{sid}", headers=auth(key))).json()
-    if fault == "restrict" and row["paused_until"]:
+    if fault in PAUSE_REASONS and row["paused_until"]:
         return row  # type: ignore[no-any-return]
     if fault == "ban" and row["status"] == "banned":
         return row  # type: ignore[no-any-return]

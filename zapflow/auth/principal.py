@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from zapflow.audit.service import AuditContext
+from zapflow.errors import NotFound
 from zapflow.models import User
+
+Owned = TypeVar("Owned")
 
 
 @dataclass(frozen=True)
@@ -43,3 +47,15 @@ def owned_by(principal: Principal, model: Any) -> ColumnElement[bool]:
         return true()
     column: ColumnElement[bool] = model.user_id == principal.user_id
     return column
+
+
+async def get_owned(
+    db: AsyncSession, principal: Principal, model: type[Owned], row_id: int, resource: str
+) -> Owned:
+    """The caller's row of `model` by id, or `NotFound(resource)` (404) — also when it exists
+    but belongs to someone else."""
+    stmt = select(model).where(model.id == row_id, owned_by(principal, model))  # type: ignore[attr-defined]
+    row = (await db.execute(stmt)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(resource)
+    return row

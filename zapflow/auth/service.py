@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zapflow.audit import service as audit
 from zapflow.audit.service import AuditContext
 from zapflow.auth import secrets
-from zapflow.auth.principal import Principal, owned_by
+from zapflow.auth.principal import Principal, get_owned, owned_by
 from zapflow.config import Settings
-from zapflow.errors import NotFound
 from zapflow.models import ApiKey, AuthSession, LoginAttempt, User
 
 # last_used_at is written at most this often per key, so a busy key does not write per request.
@@ -232,11 +231,7 @@ async def list_api_keys(session: AsyncSession, principal: Principal) -> list[Api
 
 
 async def get_api_key(session: AsyncSession, principal: Principal, key_id: int) -> ApiKey:
-    stmt = select(ApiKey).where(ApiKey.id == key_id, owned_by(principal, ApiKey))
-    key = (await session.execute(stmt)).scalar_one_or_none()
-    if key is None:
-        raise NotFound("api_key")
-    return key
+    return await get_owned(session, principal, ApiKey, key_id, "api_key")
 
 
 async def revoke_api_key(session: AsyncSession, principal: Principal, key_id: int) -> ApiKey:

@@ -3,64 +3,36 @@ as the API, acting as the user named by `--user`."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zapflow.auth.principal import Principal
-from zapflow.bootstrap import prepare
 from zapflow.campaigns import service
 from zapflow.campaigns.schemas import CampaignBase, CampaignIn
+from zapflow.clikit import as_user
 from zapflow.config import Settings
 from zapflow.contacts import service as contacts_service
-from zapflow.db.engine import create_sessionmaker, transaction
-from zapflow.errors import ZapflowError
 from zapflow.messages import service as messages_service
 from zapflow.messages.schemas import MessageIn
 from zapflow.models import Campaign
 from zapflow.safety import service as safety_service
-from zapflow.users import repository as users_repository
 
 campaigns_app = typer.Typer(no_args_is_help=True, help="Campaigns: one message to many.")
 messages_app = typer.Typer(no_args_is_help=True, help="Single messages.")
 optouts_app = typer.Typer(no_args_is_help=True, help="Numbers that must not be messaged.")
-T = TypeVar("T")
 User = Annotated[str, typer.Option("--user", help="E-mail of the owner")]
-Work = Callable[[AsyncSession, Principal, Settings], Awaitable[T]]
-
-
-def as_user(email: str, work: Work[T]) -> T:
-    """Run `work` in one transaction as the user with this e-mail; errors as a person reads
-    them, exit code 1."""
-
-    async def main() -> T:
-        runtime = await prepare(Settings())
-        try:
-            async with transaction(create_sessionmaker(runtime.engine)) as db:
-                owner = await users_repository.find_by_email(db, email)
-                if owner is None:
-                    typer.echo(f"usuário não encontrado: {email}", err=True)
-                    raise typer.Exit(1)
-                return await work(db, Principal(user=owner, via="api_key"), runtime.settings)
-        finally:
-            await runtime.engine.dispose()
-
-    try:
-        return asyncio.run(main())
-    except ZapflowError as exc:
-        typer.echo(exc.detail("pt-BR"), err=True)
-        raise typer.Exit(1) from exc
 
 
 async def _summary(db: AsyncSession, campaign: Campaign, settings: Settings) -> str:
     counts = await service.counts(db, campaign.id)
-    eta = await service.eta(db, campaign, settings)
+    pool = await service.pool_ids(db, campaign.id)
+    eta = await service.eta(db, campaign, settings, counts=counts, session_ids=pool)
     finishes = eta.finishes_at.isoformat(timespec="minutes") if eta and eta.finishes_at else "-"
     shown = ", ".join(f"{status} {n}" for status, n in sorted(counts.items()))
     return f"{campaign.id}\t{campaign.status.value}\t{campaign.name}\t{shown}\tETA {finishes}"

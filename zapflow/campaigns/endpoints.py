@@ -43,6 +43,8 @@ def eta_out(eta: Eta | None) -> EtaOut | None:
 
 async def to_out(db: AsyncSession, campaign: Campaign, settings: Settings) -> CampaignOut:
     counts = await service.counts(db, campaign.id)
+    session_ids = await service.pool_ids(db, campaign.id)
+    eta = await service.eta(db, campaign, settings, counts=counts, session_ids=session_ids)
     return CampaignOut(
         id=campaign.id,
         name=campaign.name,
@@ -51,7 +53,7 @@ async def to_out(db: AsyncSession, campaign: Campaign, settings: Settings) -> Ca
         body_template=campaign.body_template,
         media_id=campaign.media_id,
         media_url=campaign.media_url,
-        session_ids=await service.pool_ids(db, campaign.id),
+        session_ids=session_ids,
         audience=campaign.audience,
         scheduled_at=campaign.scheduled_at,
         timezone=campaign.timezone,
@@ -61,7 +63,7 @@ async def to_out(db: AsyncSession, campaign: Campaign, settings: Settings) -> Ca
         send_window_end=campaign.send_window_end,
         counts=counts,
         total=sum(counts.values()),
-        eta=eta_out(await service.eta(db, campaign, settings)),
+        eta=eta_out(eta),
         started_at=campaign.started_at,
         finished_at=campaign.finished_at,
         created_at=campaign.created_at,

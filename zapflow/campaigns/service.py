@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zapflow.audit import service as audit
-from zapflow.auth.principal import Principal, owned_by
+from zapflow.auth.principal import Principal, get_owned, owned_by
 from zapflow.campaigns.eta import Eta, SessionCapacity, estimate
 from zapflow.campaigns.schemas import CampaignBase, CampaignIn, EstimateIn, Pacing
 from zapflow.config import Settings
@@ -269,11 +269,7 @@ async def _pending(db: AsyncSession, campaign_id: int) -> int:
 
 
 async def get(db: AsyncSession, principal: Principal, campaign_id: int) -> Campaign:
-    stmt = select(Campaign).where(Campaign.id == campaign_id, owned_by(principal, Campaign))
-    campaign = (await db.execute(stmt)).scalar_one_or_none()
-    if campaign is None:
-        raise NotFound("campaign")
-    return campaign
+    return await get_owned(db, principal, Campaign, campaign_id, "campaign")
 
 
 async def listing(db: AsyncSession, principal: Principal, limit: int) -> list[Campaign]:
@@ -400,16 +396,22 @@ async def capacities(
     return found
 
 
-async def eta(db: AsyncSession, campaign: Campaign, settings: Settings) -> Eta | None:
+async def eta(
+    db: AsyncSession,
+    campaign: Campaign,
+    settings: Settings,
+    *,
+    counts: dict[str, int],
+    session_ids: list[int],
+) -> Eta | None:
+    """When the campaign will finish, from the `counts` and pool its caller already read."""
     if campaign.status not in (*_ACTIVE, CampaignStatus.paused):
         return None
     now = settings.clock().now()
-    sessions = await capacities(
-        db, campaign.user_id, await pool_ids(db, campaign.id), settings, now
-    )
+    sessions = await capacities(db, campaign.user_id, session_ids, settings, now)
     start = max(now, campaign.scheduled_at) if campaign.scheduled_at else now
     result = estimate(
-        await _pending(db, campaign.id),
+        sum(counts.get(status.value, 0) for status in PENDING),
         sessions,
         (campaign.min_delay_ms / 1000, campaign.max_delay_ms / 1000),
         window_of(campaign.send_window_start, campaign.send_window_end),

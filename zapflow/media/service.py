@@ -8,12 +8,11 @@ import os
 import uuid
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zapflow.auth.principal import Principal, owned_by
+from zapflow.auth.principal import Principal, get_owned
 from zapflow.config import Settings
-from zapflow.errors import Invalid, NotFound
+from zapflow.errors import Invalid
 from zapflow.media.sniff import sniff
 from zapflow.models import MediaFile
 
@@ -56,11 +55,7 @@ async def store(
 
 
 async def get(db: AsyncSession, principal: Principal, media_id: int) -> MediaFile:
-    stmt = select(MediaFile).where(MediaFile.id == media_id, owned_by(principal, MediaFile))
-    media = (await db.execute(stmt)).scalar_one_or_none()
-    if media is None:
-        raise NotFound("media")
-    return media
+    return await get_owned(db, principal, MediaFile, media_id, "media")
 
 
 def path_of(settings: Settings, media: MediaFile) -> Path:

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zapflow.auth.principal import Principal, owned_by
+from zapflow.auth.principal import Principal, get_owned, owned_by
 from zapflow.config import Settings
 from zapflow.db.notify import OUTBOX_CHANNEL, notify
-from zapflow.errors import Invalid, NotFound
+from zapflow.errors import Invalid
 from zapflow.kit import templates
 from zapflow.kit.clock import local_to_utc
 from zapflow.kit.phones import describe, normalize_phone
@@ -109,11 +109,7 @@ async def create_individual(
 
 
 async def get(db: AsyncSession, principal: Principal, message_id: int) -> Message:
-    stmt = select(Message).where(Message.id == message_id, owned_by(principal, Message))
-    message = (await db.execute(stmt)).scalar_one_or_none()
-    if message is None:
-        raise NotFound("message")
-    return message
+    return await get_owned(db, principal, Message, message_id, "message")
 
 
 def _after_cursor(stmt: Select[Message], cursor: str | None) -> Select[Message]:

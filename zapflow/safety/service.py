@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zapflow.audit import service as audit
-from zapflow.auth.principal import Principal, owned_by
+from zapflow.auth.principal import Principal, get_owned, owned_by
 from zapflow.db.unique import flush_unique
 from zapflow.errors import Conflict, NotFound
 from zapflow.messages.service import recipient_phone
@@ -59,18 +59,8 @@ async def failures(
 
 
 async def get_opt_out(db: AsyncSession, principal: Principal, opt_out_id: int) -> OptOut:
-    stmt = select(OptOut).where(OptOut.id == opt_out_id, owned_by(principal, OptOut))
-    found = (await db.execute(stmt)).scalar_one_or_none()
-    if found is None:
-        raise NotFound("opt_out")
-    return found
+    return await get_owned(db, principal, OptOut, opt_out_id, "opt_out")
 
 
 async def get_failure(db: AsyncSession, principal: Principal, failure_id: int) -> NumberFailure:
-    stmt = select(NumberFailure).where(
-        NumberFailure.id == failure_id, owned_by(principal, NumberFailure)
-    )
-    found = (await db.execute(stmt)).scalar_one_or_none()
-    if found is None:
-        raise NotFound("number_failure")
-    return found
+    return await get_owned(db, principal, NumberFailure, failure_id, "number_failure")

@@ -3,17 +3,14 @@ talk to the database directly (the worker holding a session picks commands up by
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zapflow.bootstrap import prepare
+from zapflow.clikit import in_transaction
 from zapflow.config import Settings
-from zapflow.db.engine import create_sessionmaker, transaction
 from zapflow.db.notify import SESSIONS_CHANNEL, notify
 from zapflow.kit.crypto import new_key_spec
 from zapflow.kit.phones import normalize_phone
@@ -25,19 +22,6 @@ from zapflow.whatsapp.simulator.driver import scan
 sessions_app = typer.Typer(no_args_is_help=True, help="WhatsApp sessions.")
 simulator_app = typer.Typer(no_args_is_help=True, help="The simulated WhatsApp network.")
 keys_app = typer.Typer(no_args_is_help=True, help="Encryption keys of the stored session keys.")
-T = TypeVar("T")
-
-
-def _in_transaction(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
-    async def main() -> T:
-        runtime = await prepare(Settings())
-        try:
-            async with transaction(create_sessionmaker(runtime.engine)) as db:
-                return await work(db, runtime.settings)
-        finally:
-            await runtime.engine.dispose()
-
-    return asyncio.run(main())
 
 
 async def _session(db: AsyncSession, session_id: int) -> WhatsAppSession:
@@ -62,7 +46,7 @@ def list_sessions() -> None:
                 f"\t{session.phone or '-'}\t{session.lease_owner or '-'}"
             )
 
-    _in_transaction(work)
+    in_transaction(work)
 
 
 @sessions_app.command("create")
@@ -84,7 +68,7 @@ def create_session(
         await notify(db, SESSIONS_CHANNEL, str(session.id))
         return session.id
 
-    typer.echo(f"created session {_in_transaction(work)}")
+    typer.echo(f"created session {in_transaction(work)}")
 
 
 @simulator_app.command("scan")
@@ -102,7 +86,7 @@ def simulator_scan(
         await scan(db, settings.keyring(), session_id, number)
         return number
 
-    typer.echo(f"scanned session {session_id} as {_in_transaction(work)}")
+    typer.echo(f"scanned session {session_id} as {in_transaction(work)}")
 
 
 @simulator_app.command("fault")
@@ -133,7 +117,7 @@ def simulator_fault(
         )
         await notify(db, SESSIONS_CHANNEL, str(session_id))
 
-    _in_transaction(work)
+    in_transaction(work)
     typer.echo(f"fault {fault} sent to session {session_id}")
 
 
@@ -154,5 +138,5 @@ def rotate() -> None:
         keyring = settings.keyring()
         return await rotate_keys(db, keyring), keyring.current_id
 
-    count, key_id = _in_transaction(work)
+    count, key_id = in_transaction(work)
     typer.echo(f"re-encrypted {count} keys with {key_id}")

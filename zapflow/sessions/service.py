@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zapflow.audit import service as audit
-from zapflow.auth.principal import Principal, owned_by
+from zapflow.auth.principal import Principal, get_owned, owned_by
 from zapflow.config import Settings
 from zapflow.db.notify import OUTBOX_CHANNEL, SESSIONS_CHANNEL, notify
 from zapflow.db.unique import flush_unique
@@ -91,13 +91,7 @@ async def create(
 
 
 async def get(db: AsyncSession, principal: Principal, session_id: int) -> WhatsAppSession:
-    stmt = select(WhatsAppSession).where(
-        WhatsAppSession.id == session_id, owned_by(principal, WhatsAppSession)
-    )
-    session = (await db.execute(stmt)).scalar_one_or_none()
-    if session is None:
-        raise NotFound("session")
-    return session
+    return await get_owned(db, principal, WhatsAppSession, session_id, "session")
 
 
 async def list_all(db: AsyncSession, principal: Principal) -> list[WhatsAppSession]:

@@ -359,10 +359,13 @@ class Dispatcher:
         delay: float = 0.0,
         due: datetime | None = None,
         counts: bool = False,
+        wake: bool = True,
     ) -> None:
         due = due or self.clock.now() + timedelta(seconds=delay)
         async with transaction(self.sessionmaker) as db:
-            await outbox.give_back(db, row, due=due, reason=reason, code=code, counts=counts)
+            await outbox.give_back(
+                db, row, due=due, reason=reason, code=code, counts=counts, wake=wake
+            )
 
     async def _done(
         self,
@@ -377,20 +380,26 @@ class Dispatcher:
         async with transaction(self.sessionmaker) as db:
             await outbox.finish(db, row, status, reason, code, now)
             if number_failed:
-                suppressed = await outbox.log_failure(
-                    db,
-                    row,
-                    self.session_id,
-                    code,
-                    reason or "",
-                    now,
-                    limit=self.settings.suppress_after_failures,
-                    window=timedelta(days=self.settings.failure_window_days),
-                )
-                if suppressed:
-                    log.info("number_suppressed", session_id=self.session_id, message_id=row["id"])
+                await self._number_failed(db, row, code, reason or "", now)
             if row["campaign_id"] is not None:
                 await outbox.complete_if_done(db, row["campaign_id"], now)
+
+    async def _number_failed(
+        self, db: AsyncSession, row: dict[str, Any], code: str | None, reason: str, now: datetime
+    ) -> None:
+        """Log a failure against the number; enough of them suppress it."""
+        suppressed = await outbox.log_failure(
+            db,
+            row,
+            self.session_id,
+            code,
+            reason,
+            now,
+            limit=self.settings.suppress_after_failures,
+            window=timedelta(days=self.settings.failure_window_days),
+        )
+        if suppressed:
+            log.info("number_suppressed", session_id=self.session_id, message_id=row["id"])
 
     async def _outgoing(self, row: dict[str, Any]) -> OutgoingMessage:
         kind = MessageKind(row["message_type"])
@@ -487,9 +496,8 @@ class Dispatcher:
         zone = recipient_timezone(row["recipient"], campaign.timezone)
         if campaign.window.is_open(now, zone):
             return True
-        await self._give_back(
-            row, "outside_send_window", due=campaign.window.next_opening(now, zone)
-        )
+        opening = campaign.window.next_opening(now, zone)
+        await self._give_back(row, "outside_send_window", due=opening, wake=False)
         return False
 
     async def _cached_flags(
@@ -538,16 +546,7 @@ class Dispatcher:
                 await outbox.remember_checks(db, self._checks_owner, checks, now)
             await outbox.finish_many(db, outcomes, now)
             for row, code, reason in failed_numbers:
-                await outbox.log_failure(
-                    db,
-                    row,
-                    self.session_id,
-                    code,
-                    reason,
-                    now,
-                    limit=self.settings.suppress_after_failures,
-                    window=timedelta(days=self.settings.failure_window_days),
-                )
+                await self._number_failed(db, row, code, reason, now)
             for campaign_id in campaign_ids:
                 await outbox.complete_if_done(db, campaign_id, now)
         sent = sum(outcome[1] == "sent" for outcome in outcomes)

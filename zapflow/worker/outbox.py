@@ -248,11 +248,15 @@ async def give_back(
     reason: str | None,
     code: str | None = None,
     counts: bool = False,
+    wake: bool = True,
 ) -> None:
     params = {"id": row["id"], "due": due, "reason": reason, "code": code, "counts": counts}
     await db.execute(_GIVE_BACK, params)
-    # Every session of the pool may take it now: wake them, in whichever worker.
-    await notify(db, OUTBOX_CHANNEL, "")
+    if wake and row["campaign_id"] is not None:
+        # Any session of the pool may take it: wake them, in whichever worker. (A row of the
+        # session's own waits for this session; a row deferred to its window need not wake
+        # anyone: the sleepers' timers find it.)
+        await notify(db, OUTBOX_CHANNEL, "")
 
 
 async def log_failure(
